@@ -1,0 +1,42 @@
+import type { LayersModel, Scalar, Variable } from '../engine/tf.js';
+import type { Random } from '../engine/random.js';
+import type { Batch, TensorDataset } from '../data/dataset.js';
+
+/** What the downstream task predicts: ratings (MSE) or classes (cross-entropy on logits). */
+export type TaskKind = 'regression' | 'classification';
+
+/** Variables that train together with one learning-rate multiplier (e.g. a fine-tuned teacher). */
+export interface VariableGroup {
+  variables: Variable[];
+  lrMultiplier: number;
+}
+
+/**
+ * A stage of training. The loop minimises the sum of the named loss terms of `losses` over the
+ * variables of `groups`; the names are logged per epoch and named in NaN errors.
+ */
+export interface Phase {
+  name: string;
+  /** Fixed epoch count (e.g. a handshake); undefined: the run's epoch budget with early stopping. */
+  epochs?: number;
+  groups: VariableGroup[];
+  losses(batch: Batch): Record<string, Scalar>;
+}
+
+/** A method set up for one teacher/student pair: its phases and every model it trains. */
+export interface Distiller {
+  phases: Phase[];
+  /** Every model whose weights change in training (the student first), for checkpoints. */
+  parts: Record<string, LayersModel>;
+  dispose(): void;
+}
+
+/** What a method gets to set itself up. */
+export interface MethodContext {
+  teacher?: LayersModel;
+  student: LayersModel;
+  task: TaskKind;
+  /** The downstream training data, for methods that need a preliminary fit (kd head, takd). */
+  train: TensorDataset;
+  random: Random;
+}

@@ -1,0 +1,55 @@
+import { tf, type LayersModel } from '../engine/tf.js';
+import { Random } from '../engine/random.js';
+
+/** A rating model of experiments.md: user and item embeddings, concatenated, then a dense tower. */
+export interface RecommenderConfig {
+  users: number;
+  items: number;
+  embedding: number;
+  hidden: number[];
+  seed: number;
+  name?: string;
+}
+
+/**
+ * Builds the MovieLens rating model. Inputs are `user` and `item` (int32 ids, shape [batch, 1]:
+ * tfjs-layers expands rank-1 inputs to rank 2); layers are named `user_embedding`,
+ * `item_embedding`, `concat`, `dense_1`..`dense_k` and `rating` so that communication layers can
+ * be named in configs. The output is the rating, shape [batch, 1].
+ */
+export function buildRecommender(config: RecommenderConfig): LayersModel {
+  const random = new Random(config.seed);
+  const init = () => tf.initializers.glorotUniform({ seed: random.seedInt() });
+  const embeddingInit = () =>
+    tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: random.seedInt() });
+  const user = tf.input({ shape: [1], dtype: 'int32', name: 'user' });
+  const item = tf.input({ shape: [1], dtype: 'int32', name: 'item' });
+  const userVec = tf.layers
+    .embedding({
+      inputDim: config.users,
+      outputDim: config.embedding,
+      embeddingsInitializer: embeddingInit(),
+      name: 'user_embedding',
+    })
+    .apply(user) as tf.SymbolicTensor;
+  const userFlat = tf.layers.flatten({ name: 'user_vector' }).apply(userVec) as tf.SymbolicTensor;
+  const itemVec = tf.layers
+    .embedding({
+      inputDim: config.items,
+      outputDim: config.embedding,
+      embeddingsInitializer: embeddingInit(),
+      name: 'item_embedding',
+    })
+    .apply(item) as tf.SymbolicTensor;
+  const itemFlat = tf.layers.flatten({ name: 'item_vector' }).apply(itemVec) as tf.SymbolicTensor;
+  let h = tf.layers.concatenate({ name: 'concat' }).apply([userFlat, itemFlat]) as tf.SymbolicTensor;
+  config.hidden.forEach((units, i) => {
+    h = tf.layers
+      .dense({ units, activation: 'relu', kernelInitializer: init(), name: `dense_${i + 1}` })
+      .apply(h) as tf.SymbolicTensor;
+  });
+  const rating = tf.layers
+    .dense({ units: 1, kernelInitializer: init(), name: 'rating' })
+    .apply(h) as tf.SymbolicTensor;
+  return tf.model({ inputs: [user, item], outputs: rating, name: config.name });
+}
