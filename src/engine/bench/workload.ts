@@ -1,0 +1,16 @@
+import type { Random } from '../random.js';
+
+/** One training step, ready to run repeatedly on fixed synthetic inputs. */
+export interface PreparedWorkload {
+  /** forward + backward + optimizer update, with the loss read back to the CPU. */
+  step(): number;
+  dispose(): void;
+}
+
+/** A speed workload of experiments.md ("rec-mlp", "cnn", "talking-step"). */
+export interface Workload {
+  name: string;
+  /** Examples per step, for samples per second. */
+  batch: number;
+  prepare(random: Random): Promise<PreparedWorkload>;
+}
