@@ -35,8 +35,16 @@ export interface Distiller {
 export interface MethodContext {
   teacher?: LayersModel;
   student: LayersModel;
+  /** The mid-size model of `takd`. */
+  assistant?: LayersModel;
   task: TaskKind;
   /** The downstream training data, for methods that need a preliminary fit (kd head, takd). */
   train: TensorDataset;
   random: Random;
+  /**
+   * Runs phases with the run's training settings (batches, optimizer, early stopping on the
+   * validation metric of `model`), e.g. to fine-tune the teacher's head for `kd` or to distill
+   * the assistant of `takd` before the main training.
+   */
+  fit(phases: Phase[], model: LayersModel, label: string): Promise<void>;
 }
