@@ -1,12 +1,77 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
+import { initBackend, type BackendRequest } from '../engine/backend.js';
+import { runSpeedBench, type SpeedResult } from '../engine/bench/speed.js';
+import { WORKLOADS } from '../engine/bench/workloads.js';
+import { backendOption, nonNegativeInt, positiveInt } from './options.js';
+import { progressBar } from './progress.js';
 
-/** `talking-models bench speed`: see src/engine/bench/. */
+interface SpeedFlags {
+  backend: BackendRequest;
+  out?: string;
+  workloads: string;
+  steps: number;
+  warmup: number;
+  seed: number;
+  batch?: number;
+  pytorch?: boolean;
+}
+
+function table(result: SpeedResult): string {
+  const lines = ['workload       framework  ms/step   samples/s  steps  batch'];
+  for (const row of result.rows) {
+    lines.push(
+      `${row.workload.padEnd(14)} ${row.framework.padEnd(10)} ${row.msPerStep.toFixed(1).padStart(8)}  ` +
+        `${Math.round(row.samplesPerSecond).toString().padStart(9)}  ${String(row.steps).padStart(5)}  ${row.batch}`,
+    );
+  }
+  for (const [workload, ratio] of Object.entries(result.ratios ?? {})) {
+    lines.push(`${workload}: tfjs/${result.backend} takes ${ratio.toFixed(2)}x PyTorch's time per step`);
+  }
+  if (result.pytorch && 'error' in result.pytorch) lines.push(`PyTorch: ${result.pytorch.error}`);
+  return lines.join('\n');
+}
+
+/** `talking-models bench speed`: training throughput of the workloads of experiments.md. */
 export function registerBenchCommand(program: Command): void {
   const bench = program.command('bench').description('benchmarks');
   bench
     .command('speed')
-    .description('training throughput of the workloads of experiments.md')
-    .action(() => {
-      throw new Error('not implemented yet');
+    .description('training throughput (median ms per step) of the workloads of experiments.md')
+    .addOption(backendOption())
+    .option('--out <file>', 'write the result JSON here')
+    .option('--workloads <list>', 'comma-separated workloads', Object.keys(WORKLOADS).join(','))
+    .option('--steps <n>', 'measured steps per workload', positiveInt('--steps'), 20)
+    .option('--warmup <n>', 'unmeasured steps first', nonNegativeInt('--warmup'), 3)
+    .option('--seed <n>', 'seed of the synthetic data and weights', nonNegativeInt('--seed'), 0)
+    .option(
+      '--batch <n>',
+      "override every workload's batch size (for quick checks only)",
+      positiveInt('--batch'),
+    )
+    .option('--pytorch', 'also run the same workloads in PyTorch (python3-torch) in this run, for ratios')
+    .action(async (flags: SpeedFlags) => {
+      const backend = await initBackend(flags.backend);
+      console.log(`backend: ${backend}`);
+      const workloads = flags.workloads.split(',').map((w) => w.trim());
+      const bar = progressBar('bench speed');
+      bar?.start(workloads.length * (flags.steps + flags.warmup), 0, { task: '' });
+      let done = 0;
+      const result = await runSpeedBench(backend, {
+        ...flags,
+        workloads,
+        onProgress: (workload, step, total) => {
+          if (step === 1 && !bar) console.log(`${workload}: ${total} steps`);
+          bar?.update(++done, { task: workload });
+        },
+      });
+      bar?.stop();
+      console.log(table(result));
+      if (flags.out) {
+        await mkdir(dirname(flags.out), { recursive: true });
+        await writeFile(flags.out, JSON.stringify(result, null, 2) + '\n');
+        console.log(`wrote ${flags.out}`);
+      }
     });
 }

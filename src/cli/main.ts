@@ -1,11 +1,6 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander';
-import { BACKEND_REQUESTS } from '../engine/backend.js';
+import { Command } from 'commander';
 import { registerBenchCommand } from './bench.js';
-
-/** Options every command accepts. */
-export const backendOption = () =>
-  new Option('--backend <name>', 'tfjs backend').choices(BACKEND_REQUESTS as string[]).default('auto');
 
 const program = new Command()
   .name('talking-models')

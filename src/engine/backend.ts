@@ -35,12 +35,40 @@ async function loadWasmBackend(): Promise<boolean> {
   }
 }
 
+const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+type Listener = (...args: unknown[]) => void;
+const listenersOf = (event: (typeof PROCESS_EVENTS)[number]) =>
+  process.listeners(event as 'uncaughtException') as Listener[];
+
+/**
+ * The Emscripten runtime of the wasm backend installs process handlers that re-throw every
+ * uncaught error from inside its own minified source, so Node prints that whole 30 kB line above
+ * the real message. Its handlers are removed once it is loaded, restoring Node's default report.
+ */
+async function withoutRuntimeHandlers<T>(load: () => Promise<T>): Promise<T> {
+  const before = new Map(PROCESS_EVENTS.map((event) => [event, new Set(listenersOf(event))]));
+  try {
+    return await load();
+  } finally {
+    for (const event of PROCESS_EVENTS) {
+      for (const listener of listenersOf(event)) {
+        if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+      }
+    }
+  }
+}
+
 async function activate(name: BackendName): Promise<boolean> {
   const loaded =
     name === 'tensorflow' ? await loadTensorflowBackend() : name === 'wasm' ? await loadWasmBackend() : true;
   if (!loaded) return false;
   try {
-    return (await tf.setBackend(name)) && tf.getBackend() === name;
+    const selected = await withoutRuntimeHandlers(async () => {
+      const ok = await tf.setBackend(name);
+      await tf.ready();
+      return ok;
+    });
+    return selected && tf.getBackend() === name;
   } catch {
     return false;
   }

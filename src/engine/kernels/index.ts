@@ -1,12 +1,15 @@
+import { registerTransposedMatMul } from './transposed_matmul.js';
+import { registerUnsortedSegmentSum } from './unsorted_segment_sum.js';
+
 /**
  * Kernels the project registers on the wasm backend: training kernels that backend lacks, and
- * faster replacements for the slow ones. Each module registers itself through
- * `tf.registerKernel` the way tfjs registers its own kernels.
+ * faster replacements for slow ones. Called once the wasm backend module is loaded.
  */
 let registered = false;
 
 export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
-  // Kernel modules add their registration calls here.
+  registerTransposedMatMul();
+  registerUnsortedSegmentSum();
 }

@@ -1,0 +1,118 @@
+"""PyTorch reference for `talking-models bench speed --pytorch`.
+
+Runs the experiments.md speed workloads with the same shapes, losses and optimizers as the
+TensorFlow.js ones, and prints one JSON object on stdout. Called by the TypeScript bench so both
+frameworks are measured in the same run on the same (shared, noisy) machine.
+Usage: pytorch_speed.py --workloads rec-mlp,cnn --steps 20 --warmup 3 --threads 2
+"""
+import argparse
+import json
+import statistics
+import time
+
+import torch
+from torch import nn
+
+
+def rec_mlp(batch):
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.user = nn.Embedding(943, 64)
+            self.item = nn.Embedding(1682, 64)
+            self.tower = nn.Sequential(
+                nn.Linear(128, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+                nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 1))
+
+        def forward(self, u, i):
+            return self.tower(torch.cat([self.user(u), self.item(i)], dim=1))
+
+    model = Model()
+    users = torch.randint(0, 943, (batch,))
+    items = torch.randint(0, 1682, (batch,))
+    ratings = torch.randint(1, 6, (batch, 1)).float()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.MSELoss()
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(users, items), ratings)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.proj = None
+        if stride != 1 or cin != cout:
+            self.proj = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = torch.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        return torch.relu(y + (self.proj(x) if self.proj is not None else x))
+
+
+def cnn(batch):
+    model = nn.Sequential(
+        nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
+        Block(16, 16, 1), Block(16, 32, 2), Block(32, 64, 2),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+    images = torch.randn(batch, 3, 32, 32)
+    labels = torch.randint(0, 10, (batch,))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(images), labels)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+WORKLOADS = {"rec-mlp": (rec_mlp, 1024), "cnn": (cnn, 128)}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workloads", default="rec-mlp,cnn")
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    rows = []
+    for name in args.workloads.split(","):
+        if name not in WORKLOADS:
+            continue
+        build, batch = WORKLOADS[name]
+        step = build(batch)
+        for _ in range(args.warmup):
+            step()
+        times = []
+        for _ in range(args.steps):
+            start = time.perf_counter()
+            step()
+            times.append((time.perf_counter() - start) * 1000)
+        ms = statistics.median(times)
+        rows.append({"workload": name, "msPerStep": ms, "samplesPerSecond": batch / ms * 1000,
+                     "steps": args.steps})
+    print(json.dumps({"framework": "pytorch", "version": torch.__version__,
+                      "threads": torch.get_num_threads(), "rows": rows}))
+
+
+if __name__ == "__main__":
+    main()

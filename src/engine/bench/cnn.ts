@@ -1,0 +1,45 @@
+import { tf } from '../tf.js';
+import { buildResNet } from '../../models/resnet.js';
+import type { Workload } from './workload.js';
+
+/** experiments.md `cnn`: a ResNet-8-style net (16/32/64 channels), softmax cross-entropy, SGD momentum. */
+export function cnnWorkload(batch = 128): Workload {
+  return {
+    name: 'cnn',
+    batch,
+    async prepare(random) {
+      const model = buildResNet({
+        inputShape: [32, 32, 3],
+        widths: [16, 32, 64],
+        blocksPerStage: 1,
+        classes: 10,
+        seed: random.seedInt(),
+      });
+      const images = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', random.seedInt());
+      const labels = tf.oneHot(
+        tf.tensor1d(
+          Int32Array.from({ length: batch }, () => random.int(10)),
+          'int32',
+        ),
+        10,
+      );
+      const optimizer = tf.train.momentum(0.1, 0.9);
+      return {
+        step() {
+          const loss = optimizer.minimize(
+            () => tf.losses.softmaxCrossEntropy(labels, model.apply(images, { training: true }) as tf.Tensor),
+            true,
+          );
+          const value = loss!.dataSync()[0];
+          loss!.dispose();
+          return value;
+        },
+        dispose() {
+          tf.dispose([images, labels]);
+          optimizer.dispose();
+          model.dispose();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The folder of this package's package.json. Sources run from src/ (tsx) and from dist/src/
+ * (the build) at different depths, so files shipped beside the code are found from the root.
+ */
+function findRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('talking-models: cannot find its own package.json');
+    dir = parent;
+  }
+  return dir;
+}
+
+const root = findRoot();
+
+export function packagePath(...parts: string[]): string {
+  return join(root, ...parts);
+}
