@@ -1,3 +1,5 @@
+import { registerConvGradients } from './conv_gradients.js';
+import { registerTile } from './tile.js';
 import { registerTransposedMatMul } from './transposed_matmul.js';
 import { registerUnsortedSegmentSum } from './unsorted_segment_sum.js';
 
@@ -12,4 +14,6 @@ export function registerWasmKernels(): void {
   registered = true;
   registerTransposedMatMul();
   registerUnsortedSegmentSum();
+  registerConvGradients();
+  registerTile();
 }

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { tf } from '../tf.js';
+import { buildResNet } from '../../models/resnet.js';
+import { assertWasmMatchesCpu } from '../testing/backends.js';
+
+// Sums of up to a few hundred float32 products, accumulated in different orders by the backends.
+const TOLERANCE = { atol: 1e-3, rtol: 1e-3 };
+
+type Pad = 'same' | 'valid' | number;
+const cases: {
+  x: [number, number, number, number];
+  kernel: number;
+  out: number;
+  stride: number;
+  pad: Pad;
+}[] = [
+  { x: [2, 7, 7, 3], kernel: 3, out: 5, stride: 1, pad: 'same' },
+  { x: [2, 8, 8, 3], kernel: 3, out: 5, stride: 2, pad: 'same' },
+  { x: [1, 9, 7, 5], kernel: 3, out: 2, stride: 2, pad: 'valid' },
+  { x: [3, 8, 8, 6], kernel: 1, out: 7, stride: 2, pad: 'same' },
+  { x: [2, 6, 6, 2], kernel: 1, out: 3, stride: 1, pad: 'valid' },
+  { x: [2, 10, 9, 3], kernel: 5, out: 4, stride: 3, pad: 'valid' },
+  { x: [2, 6, 7, 3], kernel: 3, out: 2, stride: 1, pad: 1 },
+  { x: [1, 11, 11, 2], kernel: 4, out: 3, stride: 2, pad: 'same' },
+];
+
+for (const { x, kernel, out, stride, pad } of cases) {
+  test(`conv2d gradients (x ${x}, ${kernel}x${kernel}, ${out} filters, stride ${stride}, pad ${pad}) match cpu`, async () => {
+    await assertWasmMatchesCpu(
+      () => {
+        const input = tf.randomNormal(x, 0, 1, 'float32', 1);
+        const filter = tf.randomNormal([kernel, kernel, x[3], out], 0, 1, 'float32', 2);
+        // A weighting makes every output position's gradient distinct.
+        const weight = tf.conv2d(input, filter, stride, pad).onesLike().cumsum(1);
+        const grads = tf.grads((a: tf.Tensor4D, f: tf.Tensor4D) =>
+          tf.conv2d(a, f, stride, pad).mul(weight).sum(),
+        );
+        return grads([input, filter]);
+      },
+      TOLERANCE,
+      'conv2d gradients',
+    );
+  });
+}
+
+// tfjs's Conv2D gradient rejects dilation > 1 on every backend, so the backprop kernels never get a
+// dilation; this keeps that premise checked if a tfjs upgrade changes it.
+test('tfjs still rejects gradients of dilated convolutions, which these kernels assume', async () => {
+  const { initBackend } = await import('../backend.js');
+  await initBackend('wasm');
+  const input = tf.randomNormal([1, 5, 5, 1]) as tf.Tensor4D;
+  const filter = tf.randomNormal([3, 3, 1, 1]);
+  assert.throws(
+    () => tf.grad((f: tf.Tensor4D) => tf.conv2d(input, f, 1, 'same', 'NHWC', 2).sum())(filter),
+    /dilation rates greater than 1 are not yet supported/,
+  );
+});
+
+test('gradients of a small residual net with batch norm match cpu end to end', async () => {
+  await assertWasmMatchesCpu(
+    () => {
+      const model = buildResNet({
+        inputShape: [8, 8, 3],
+        widths: [4, 6, 8],
+        blocksPerStage: 1,
+        classes: 5,
+        seed: 9,
+      });
+      const images = tf.randomNormal([4, 8, 8, 3], 0, 1, 'float32', 5);
+      const labels = tf.oneHot(tf.tensor1d([0, 3, 4, 1], 'int32'), 5);
+      const { grads } = tf.variableGrads(() =>
+        tf.losses.softmaxCrossEntropy(labels, model.apply(images, { training: true }) as tf.Tensor),
+      );
+      const out = Object.keys(grads)
+        .sort()
+        .map((name) => grads[name]);
+      model.dispose();
+      return out;
+    },
+    TOLERANCE,
+    'resnet gradients',
+  );
+});
