@@ -29,12 +29,15 @@ for (const { x, kernel, out, stride, pad } of cases) {
   test(`conv2d gradients (x ${x}, ${kernel}x${kernel}, ${out} filters, stride ${stride}, pad ${pad}) match cpu`, async () => {
     await assertWasmMatchesCpu(
       () => {
-        const input = tf.randomNormal(x, 0, 1, 'float32', 1);
-        const filter = tf.randomNormal([kernel, kernel, x[3], out], 0, 1, 'float32', 2);
+        const input = tf.randomNormal(x, 0, 1, 'float32', 1) as tf.Tensor4D;
+        const filter = tf.randomNormal([kernel, kernel, x[3], out], 0, 1, 'float32', 2) as tf.Tensor4D;
         // A weighting makes every output position's gradient distinct.
         const weight = tf.conv2d(input, filter, stride, pad).onesLike().cumsum(1);
-        const grads = tf.grads((a: tf.Tensor4D, f: tf.Tensor4D) =>
-          tf.conv2d(a, f, stride, pad).mul(weight).sum(),
+        const grads = tf.grads((a: tf.Tensor, f: tf.Tensor) =>
+          tf
+            .conv2d(a as tf.Tensor4D, f as tf.Tensor4D, stride, pad)
+            .mul(weight)
+            .sum(),
         );
         return grads([input, filter]);
       },
@@ -52,7 +55,7 @@ test('tfjs still rejects gradients of dilated convolutions, which these kernels 
   const input = tf.randomNormal([1, 5, 5, 1]) as tf.Tensor4D;
   const filter = tf.randomNormal([3, 3, 1, 1]);
   assert.throws(
-    () => tf.grad((f: tf.Tensor4D) => tf.conv2d(input, f, 1, 'same', 'NHWC', 2).sum())(filter),
+    () => tf.grad((f: tf.Tensor) => tf.conv2d(input, f as tf.Tensor4D, 1, 'same', 'NHWC', 2).sum())(filter),
     /dilation rates greater than 1 are not yet supported/,
   );
 });
