@@ -75,6 +75,15 @@ async function activate(name: BackendName): Promise<boolean> {
 }
 
 /**
+ * On its first tensor in Node, the cpu backend prints a banner advising tfjs-node; our commands
+ * say which backend runs themselves, and the banner would litter every test and result log.
+ * The backend keeps that state in a `firstUse` field.
+ */
+function silenceCpuBanner(): void {
+  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+}
+
+/**
  * Selects and initialises the backend. `auto` tries tensorflow (tfjs-node), then wasm, then cpu;
  * an explicit request that cannot load is an error rather than a silent fallback, so that a
  * benchmark never reports one backend's numbers under another's name.
@@ -88,6 +97,7 @@ export async function initBackend(request: BackendRequest = 'auto'): Promise<Bac
     if (tf.getBackend() === name && tf.engine().backendName === name) return name;
     if (await activate(name)) {
       await tf.ready();
+      if (name === 'cpu') silenceCpuBanner();
       return name;
     }
   }

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile, truncate } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { tf } from '../engine/tf.js';
+import { initBackend } from '../engine/backend.js';
+import { buildRecommender } from './recommender.js';
+import { buildResNet } from './resnet.js';
+import { loadModel, loadTensors, saveModel, saveTensors } from './io.js';
+
+let dir: string;
+before(async () => {
+  await initBackend('cpu');
+  dir = await mkdtemp(join(tmpdir(), 'tm-io-'));
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+async function assertSamePredictions(model: tf.LayersModel, inputs: tf.Tensor | tf.Tensor[], folder: string) {
+  await saveModel(model, folder);
+  const loaded = await loadModel(folder);
+  const before = (model.predict(inputs) as tf.Tensor).dataSync();
+  const afterLoad = (loaded.predict(inputs) as tf.Tensor).dataSync();
+  assert.deepEqual(Array.from(afterLoad), Array.from(before));
+  assert.deepEqual(
+    loaded.layers.map((l) => l.name),
+    model.layers.map((l) => l.name),
+  );
+}
+
+test('a two-input recommender round-trips with identical predictions', async () => {
+  const model = buildRecommender({ users: 10, items: 12, embedding: 4, hidden: [8, 4], seed: 1 });
+  const users = tf.tensor2d([0, 3, 9], [3, 1], 'int32');
+  const items = tf.tensor2d([11, 2, 5], [3, 1], 'int32');
+  await assertSamePredictions(model, [users, items], join(dir, 'rec'));
+});
+
+test('a residual net with batch norm round-trips, moving statistics included', async () => {
+  const model = buildResNet({
+    inputShape: [8, 8, 3],
+    widths: [4, 6],
+    blocksPerStage: 1,
+    classes: 3,
+    seed: 2,
+  });
+  const bn = model.getLayer('stem_bn');
+  // Non-default moving statistics must survive the round trip.
+  bn.setWeights(bn.getWeights().map((w, i) => w.add(i + 0.5)));
+  await assertSamePredictions(model, tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 3), join(dir, 'resnet'));
+});
+
+test('saving over an existing model replaces it whole', async () => {
+  const folder = join(dir, 'replace');
+  await saveModel(buildRecommender({ users: 5, items: 5, embedding: 2, hidden: [3], seed: 1 }), folder);
+  const second = buildRecommender({ users: 5, items: 5, embedding: 2, hidden: [3], seed: 2 });
+  await assertSamePredictions(
+    second,
+    [tf.tensor2d([1], [1, 1], 'int32'), tf.tensor2d([2], [1, 1], 'int32')],
+    folder,
+  );
+});
+
+test('missing, corrupt and truncated model files give errors naming the file', async () => {
+  const folder = join(dir, 'broken');
+  await saveModel(buildRecommender({ users: 5, items: 5, embedding: 2, hidden: [3], seed: 1 }), folder);
+  await assert.rejects(
+    loadModel(join(dir, 'nowhere')),
+    /nowhere\/model\.json: cannot read the model description \(no such file\)/,
+  );
+  await truncate(join(folder, 'weights.bin'), 10);
+  await assert.rejects(loadModel(folder), /weights\.bin: expected \d+ bytes of weights .* found 10/);
+  await rm(join(folder, 'weights.bin'));
+  await assert.rejects(loadModel(folder), /weights\.bin: cannot read model weights \(no such file\)/);
+  await writeFile(join(folder, 'model.json'), '{"modelTopology": ');
+  await assert.rejects(loadModel(folder), /broken\/model\.json: not valid JSON/);
+  await writeFile(join(folder, 'model.json'), '{"format": "layers-model"}');
+  await assert.rejects(
+    loadModel(folder),
+    /model\.json: expected "modelTopology" and a "weightsManifest" list/,
+  );
+});
+
+test('named tensors round-trip (float32 and int32) and bad files are named', async () => {
+  const file = join(dir, 'state.tensors');
+  const tensors = {
+    a: tf.tensor2d([
+      [1.5, -2],
+      [3, 4],
+    ]),
+    'b/c': tf.tensor1d([7, 8, 9], 'int32'),
+    empty: tf.zeros([0, 3]),
+  };
+  await saveTensors(file, tensors);
+  const loaded = await loadTensors(file);
+  assert.deepEqual(Object.keys(loaded), Object.keys(tensors));
+  for (const [name, t] of Object.entries(tensors)) {
+    assert.equal(loaded[name].dtype, t.dtype);
+    assert.deepEqual(loaded[name].shape, t.shape);
+    assert.deepEqual(Array.from(loaded[name].dataSync()), Array.from(t.dataSync()));
+  }
+  const bytes = await readFile(file);
+  await writeFile(file, bytes.subarray(0, bytes.length - 4));
+  await assert.rejects(loadTensors(file), /state\.tensors: "b\/c" needs 12 bytes .* the file ends first/);
+  await writeFile(file, 'hello');
+  await assert.rejects(loadTensors(file), /state\.tensors: not a talking-models tensor file/);
+});
