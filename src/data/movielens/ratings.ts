@@ -1,0 +1,65 @@
+import type { TensorDataset } from '../dataset.js';
+
+/** Ratings as parallel typed arrays; users and items are dense 0-based indices. */
+export interface Ratings {
+  user: Int32Array;
+  item: Int32Array;
+  rating: Float32Array;
+}
+
+/** A MovieLens dataset: its counts, genre vocabulary and per-item genre flags. */
+export interface MovieLens {
+  name: 'ml-100k' | 'ml-1m' | 'ml-latest';
+  users: number;
+  items: number;
+  genres: string[];
+  /** items x genres flags, row-major. */
+  itemGenres: Uint8Array;
+  /** The rating scale, for clipping predictions. */
+  ratingRange: [number, number];
+}
+
+/** A train / validation / test split of one dataset's ratings. */
+export interface RatingSplits {
+  train: Ratings;
+  validation: Ratings;
+  test: Ratings;
+}
+
+/** The ratings at `rows`, copied once. */
+export function selectRatings(r: Ratings, rows: ArrayLike<number>): Ratings {
+  const out: Ratings = {
+    user: new Int32Array(rows.length),
+    item: new Int32Array(rows.length),
+    rating: new Float32Array(rows.length),
+  };
+  for (let k = 0; k < rows.length; k++) {
+    out.user[k] = r.user[rows[k]];
+    out.item[k] = r.item[rows[k]];
+    out.rating[k] = r.rating[rows[k]];
+  }
+  return out;
+}
+
+/** The ratings of movies flagged with `genre` (case-insensitive), for the downstream tasks. */
+export function filterGenre(data: MovieLens, r: Ratings, genre: string): Ratings {
+  const g = data.genres.findIndex((name) => name.toLowerCase() === genre.toLowerCase());
+  if (g < 0)
+    throw new Error(`Unknown genre "${genre}" in ${data.name}; expected one of ${data.genres.join(', ')}`);
+  const rows: number[] = [];
+  for (let k = 0; k < r.item.length; k++)
+    if (data.itemGenres[r.item[k] * data.genres.length + g]) rows.push(k);
+  return selectRatings(r, rows);
+}
+
+/** Model inputs `user`, `item` (int32 [1]) and the rating target (float32 [1]); no copy. */
+export function ratingsDataset(r: Ratings): TensorDataset {
+  return {
+    size: r.rating.length,
+    inputs: [
+      { values: r.user, shape: [1], dtype: 'int32' },
+      { values: r.item, shape: [1], dtype: 'int32' },
+    ],
+    target: { values: r.rating, shape: [1], dtype: 'float32' },
+  };
+}
