@@ -9,3 +9,5 @@ export { initBackend, type BackendRequest, type BackendName } from './engine/bac
 export { Random, type RandomState } from './engine/random.js';
 export { buildRecommender, type RecommenderConfig } from './models/recommender.js';
 export { buildResNet, type ResNetConfig } from './models/resnet.js';
+export * from './data/index.js';
+export { saveModel, loadModel, saveTensors, loadTensors } from './models/io.js';

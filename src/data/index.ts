@@ -1,0 +1,46 @@
+/** Datasets: in-memory tables, MovieLens, CIFAR-10 and image folders, and where they are found. */
+export {
+  batches,
+  subset,
+  type Batch,
+  type Column,
+  type RowTransform,
+  type TensorDataset,
+} from './dataset.js';
+export { DataError } from './errors.js';
+export {
+  cacheDirectory,
+  downloadDataset,
+  locateDataset,
+  type DataLocation,
+  type Fetcher,
+} from './download.js';
+export { SOURCES, type DatasetSource } from './sources.js';
+export {
+  loadMovieLens,
+  MOVIELENS_DATASETS,
+  type MovieLensName,
+  type MovieLensOptions,
+} from './movielens/load.js';
+export { ML100K_SPLITS, type Ml100kSplit } from './movielens/ml100k.js';
+export {
+  filterGenre,
+  ratingsDataset,
+  selectRatings,
+  type MovieLens,
+  type RatingSplits,
+  type Ratings,
+} from './movielens/ratings.js';
+export { loadCifar10, readCifarBatches } from './images/cifar.js';
+export { loadImageFolderSplit } from './images/folder.js';
+export {
+  augment,
+  chain,
+  channelStats,
+  imageDataset,
+  normalize,
+  perClassSubset,
+  selectClasses,
+  splitImages,
+  type ImageSet,
+} from './images/image_set.js';
