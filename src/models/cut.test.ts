@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { tf } from '../engine/tf.js';
+import { initBackend } from '../engine/backend.js';
+import { buildRecommender } from './recommender.js';
+import { buildResNet } from './resnet.js';
+import { ModelGraph, runModel } from './cut.js';
+
+before(() => initBackend('cpu'));
+
+function assertAllClose(a: tf.Tensor, b: tf.Tensor) {
+  const [x, y] = [a.dataSync(), b.dataSync()];
+  assert.equal(x.length, y.length);
+  for (let i = 0; i < x.length; i++)
+    assert.ok(Math.abs(x[i] - y[i]) <= 1e-5, `element ${i}: ${x[i]} vs ${y[i]}`);
+}
+
+test('a two-input recommender: stages composed equal the whole model; default cuts', () => {
+  const model = buildRecommender({ users: 9, items: 7, embedding: 3, hidden: [6, 4], seed: 1 });
+  const graph = new ModelGraph(model);
+  const users = tf.tensor2d([0, 4, 8], [3, 1], 'int32');
+  const items = tf.tensor2d([6, 1, 2], [3, 1], 'int32');
+  assert.equal(graph.penultimate(), 'dense_2');
+  assert.equal(graph.lowerCut(), 'concat');
+  assert.deepEqual(graph.stateShape('concat'), [6]);
+  const states = graph.run({ user: users, item: items }, ['concat', 'dense_2'], false);
+  const thought = graph.run({ concat: states.concat }, ['dense_2'], false).dense_2;
+  assertAllClose(thought, states.dense_2);
+  const out = graph.run({ dense_2: states.dense_2 }, [graph.outputName], false)[graph.outputName];
+  assertAllClose(out, model.predict([users, items]) as tf.Tensor);
+  assertAllClose(runModel(graph, [users, items], false), out);
+});
+
+test('a residual net: the stem is the lower cut, a cut inside a block is refused by name', () => {
+  const model = buildResNet({
+    inputShape: [8, 8, 3],
+    widths: [4, 6],
+    blocksPerStage: 1,
+    classes: 3,
+    seed: 2,
+  });
+  const graph = new ModelGraph(model);
+  assert.equal(graph.lowerCut(), 'stem_relu');
+  assert.equal(graph.penultimate(), 'pool');
+  assert.deepEqual(graph.stateShape('stage1_block1_out'), [8, 8, 4]);
+  const image = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 3);
+  const stem = graph.run({ image }, ['stem_relu'], false).stem_relu;
+  const pooled = graph.run({ stem_relu: stem }, ['pool'], false).pool;
+  const logits = graph.run({ pool: pooled }, ['logits'], false).logits;
+  assertAllClose(logits, model.predict(image) as tf.Tensor);
+  // stage1_block1_conv1 is inside a block whose shortcut bypasses it.
+  const inside = graph.run({ image }, ['stage1_block1_conv1'], false).stage1_block1_conv1;
+  assert.throws(
+    () => graph.run({ stage1_block1_conv1: inside }, ['pool'], false),
+    /Cannot compute "pool" of .* from the states at stage1_block1_conv1: it also needs the model input "image"/,
+  );
+  assert.ok(!graph.separators('pool').includes('stage1_block1_conv1'));
+  assert.ok(graph.separators('pool').includes('stage1_block1_out'));
+});
+
+test('weightsBetween selects exactly the layers after a cut up to a target', () => {
+  const model = buildRecommender({ users: 5, items: 5, embedding: 2, hidden: [4, 3], seed: 1 });
+  const names = new ModelGraph(model).weightsBetween('concat', 'dense_2').map((w) => w.originalName);
+  assert.deepEqual(names, ['dense_1/kernel', 'dense_1/bias', 'dense_2/kernel', 'dense_2/bias']);
+});
+
+test('an unknown layer name lists the layers there are', () => {
+  const graph = new ModelGraph(buildRecommender({ users: 5, items: 5, embedding: 2, hidden: [3], seed: 1 }));
+  assert.throws(
+    () => graph.layer('dense_9'),
+    /has no layer "dense_9"; its layers are user, item, user_embedding/,
+  );
+});
