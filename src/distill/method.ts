@@ -20,7 +20,13 @@ export interface Phase {
   /** Fixed epoch count (e.g. a handshake); undefined: the run's epoch budget with early stopping. */
   epochs?: number;
   groups: VariableGroup[];
-  losses(batch: Batch): Record<string, Scalar>;
+  losses(batch: Batch, step: StepContext): Record<string, Scalar>;
+}
+
+/** Where in training a batch is, for losses that change over time (e.g. a warm-up). */
+export interface StepContext {
+  /** 0-based epoch within the phase. */
+  epoch: number;
 }
 
 /** A method set up for one teacher/student pair: its phases and every model it trains. */

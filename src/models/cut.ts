@@ -15,7 +15,16 @@ export class ModelGraph {
   readonly inputNames: string[];
   readonly outputName: string;
 
-  constructor(readonly model: LayersModel) {
+  readonly model: LayersModel;
+
+  constructor(model: LayersModel) {
+    // A functional view of a Sequential model (sharing its layers) has the input layer and the
+    // inbound nodes the graph walk needs.
+    this.model =
+      model instanceof tf.Sequential
+        ? tf.model({ inputs: model.inputs, outputs: model.outputs, name: `${model.name}_graph` })
+        : model;
+    model = this.model;
     for (const layer of model.layers) {
       this.layers.set(layer.name, layer);
       if (layer.inboundNodes.length > 1) {

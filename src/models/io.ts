@@ -26,7 +26,7 @@ function expectedBytes(specs: tf.io.WeightsManifestEntry[], file: string): numbe
  * Replaces folder `dir` by a folder written completely beside it first, so an interruption leaves
  * either the old model or the new one, never half of each.
  */
-async function replaceFolder(dir: string, write: (tmp: string) => Promise<void>): Promise<void> {
+export async function replaceFolder(dir: string, write: (tmp: string) => Promise<void>): Promise<void> {
   const tmp = `${dir}.tmp-${process.pid}`;
   const old = `${dir}.old-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });

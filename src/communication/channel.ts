@@ -1,0 +1,99 @@
+import { tf, type LayersModel, type SymbolicTensor } from '../engine/tf.js';
+import { Random } from '../engine/random.js';
+
+/** Settings of encoders and decoders (method.md: two dense layers, ReLU between, linear output). */
+export interface ChannelShape {
+  messageSize: number;
+  depth: number;
+  /** Hidden width; default max(dim, messageSize). */
+  width?: number;
+  pooling: 'average' | 'flatten';
+  decoderGrid: number;
+}
+
+function denseStack(x: SymbolicTensor, widths: number[], random: Random, prefix: string): SymbolicTensor {
+  widths.forEach((units, i) => {
+    x = tf.layers
+      .dense({
+        units,
+        activation: i < widths.length - 1 ? 'relu' : 'linear',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: random.seedInt() }),
+        name: `${prefix}_dense_${i + 1}`,
+      })
+      .apply(x) as SymbolicTensor;
+  });
+  return x;
+}
+
+const isFeatureMap = (shape: number[]) => shape.length === 3;
+
+/**
+ * E: a model's state at one layer -> a message in R^m. A feature map is first pooled (global
+ * average by default, so the message does not grow with the image) or flattened.
+ */
+export function buildEncoder(
+  stateShape: number[],
+  channel: ChannelShape,
+  seed: number,
+  name: string,
+): LayersModel {
+  const random = new Random(seed);
+  const input = tf.input({ shape: stateShape, name: `${name}_state` });
+  let x: SymbolicTensor = input;
+  if (isFeatureMap(stateShape)) {
+    x = (
+      channel.pooling === 'average'
+        ? tf.layers.globalAveragePooling2d({ name: `${name}_pool` })
+        : tf.layers.flatten({ name: `${name}_flatten` })
+    ).apply(x) as SymbolicTensor;
+  } else if (stateShape.length !== 1) {
+    x = tf.layers.flatten({ name: `${name}_flatten` }).apply(x) as SymbolicTensor;
+  }
+  const dim = x.shape[1] as number;
+  const hidden = channel.width ?? Math.max(dim, channel.messageSize);
+  const widths = [...new Array<number>(channel.depth - 1).fill(hidden), channel.messageSize];
+  return tf.model({ inputs: input, outputs: denseStack(x, widths, random, name), name });
+}
+
+/**
+ * D: a message -> a state of this model at one layer. For a feature map [H, W, C] the last dense
+ * layer makes a g x g x C grid (g = decoderGrid, or H when smaller) that nearest-neighbour
+ * upsampling brings to H x W: a dense layer onto the whole map would need H*W*C outputs.
+ */
+export function buildDecoder(
+  stateShape: number[],
+  channel: ChannelShape,
+  seed: number,
+  name: string,
+): LayersModel {
+  const random = new Random(seed);
+  const input = tf.input({ shape: [channel.messageSize], name: `${name}_message` });
+  const size = stateShape.reduce((a, b) => a * b, 1);
+  if (!isFeatureMap(stateShape)) {
+    const hidden = channel.width ?? Math.max(size, channel.messageSize);
+    const widths = [...new Array<number>(channel.depth - 1).fill(hidden), size];
+    let x = denseStack(input, widths, random, name);
+    if (stateShape.length !== 1)
+      x = tf.layers.reshape({ targetShape: stateShape, name: `${name}_reshape` }).apply(x) as SymbolicTensor;
+    return tf.model({ inputs: input, outputs: x, name });
+  }
+  const [height, width, channels] = stateShape;
+  const grid = Math.min(channel.decoderGrid, height, width);
+  if (height % grid !== 0 || width % grid !== 0) {
+    throw new Error(
+      `${name}: a ${height}x${width} feature map is not a multiple of the decoder grid ${grid}; set channel.decoderGrid`,
+    );
+  }
+  const hidden = channel.width ?? Math.max(channels, channel.messageSize);
+  const widths = [...new Array<number>(channel.depth - 1).fill(hidden), grid * grid * channels];
+  let x = denseStack(input, widths, random, name);
+  x = tf.layers
+    .reshape({ targetShape: [grid, grid, channels], name: `${name}_reshape` })
+    .apply(x) as SymbolicTensor;
+  if (grid !== height || grid !== width) {
+    x = tf.layers
+      .upSampling2d({ size: [height / grid, width / grid], name: `${name}_upsample` })
+      .apply(x) as SymbolicTensor;
+  }
+  return tf.model({ inputs: input, outputs: x, name });
+}

@@ -1,0 +1,157 @@
+import { tf, type LayersModel, type Scalar, type Tensor } from '../engine/tf.js';
+import { ModelGraph } from '../models/cut.js';
+import { distance, taskLoss } from '../distill/losses.js';
+import type { TalkingConfig } from '../distill/config.js';
+import type { Distiller, MethodContext, Phase } from '../distill/method.js';
+import { stopGradient, trainableVariables, variablesOf } from '../distill/variables.js';
+import { buildDecoder, buildEncoder } from './channel.js';
+import type { Batch } from '../data/dataset.js';
+
+/** One aligned pair of communication layers: a_k of the student, b_k of the teacher. */
+export interface LayerPair {
+  student: string;
+  teacher: string;
+}
+
+/** The default pairs of method.md: N = 1 round from the lower cuts to the penultimate representations. */
+export function defaultPairs(student: ModelGraph, teacher: ModelGraph): LayerPair[] {
+  return [
+    { student: student.lowerCut(), teacher: teacher.lowerCut() },
+    { student: student.penultimate(), teacher: teacher.penultimate() },
+  ];
+}
+
+function checkPairs(pairs: LayerPair[], student: ModelGraph, teacher: ModelGraph): void {
+  for (let k = 0; k + 1 < pairs.length; k++) {
+    const [a, b] = [pairs[k], pairs[k + 1]];
+    if (!teacher.separators(b.teacher).includes(a.teacher)) {
+      throw new Error(
+        `talking: the teacher cannot think from "${a.teacher}" to "${b.teacher}": the layers must be in order and ` +
+          `"${a.teacher}" must separate the graph (candidates: ${teacher.separators(b.teacher).join(', ')})`,
+      );
+    }
+    if (!student.ancestors(b.student).has(a.student) || a.student === b.student) {
+      throw new Error(`talking: student layer "${a.student}" must come before "${b.student}"`);
+    }
+  }
+  const last = pairs[pairs.length - 1].student;
+  if (!student.separators(student.outputName).includes(last)) {
+    throw new Error(
+      `talking: the student's output must be computable from its last communication layer "${last}"`,
+    );
+  }
+}
+
+/**
+ * The talking distiller of method.md. Per round k: the student speaks, q = E_S(h_S^{a_k}); the
+ * teacher reads, r = D_T(q); thinks with its own layers, u = T_{b_k -> b_{k+1}}(r); answers,
+ * p = E_T(u); the student reads the answer, s = D_S(p). Losses: L_task, L_interact, L_MC, L_SC,
+ * each term named and already weighted.
+ */
+export function createTalking(config: TalkingConfig, ctx: MethodContext): Distiller {
+  const { student, task } = ctx;
+  if (!ctx.teacher) throw new Error('talking needs a teacher model');
+  const teacher = ctx.teacher;
+  const sGraph = new ModelGraph(student);
+  const tGraph = new ModelGraph(teacher);
+  const pairs = config.layers ?? defaultPairs(sGraph, tGraph);
+  checkPairs(pairs, sGraph, tGraph);
+  if (config.handshakeEpochs > 0 && config.weights.mc === 0 && config.weights.sc === 0) {
+    throw new Error(
+      'talking: a handshake trains on L_MC + L_SC, but both weights (weights.mc, weights.sc) are 0',
+    );
+  }
+  const rounds = pairs.length - 1;
+  const random = ctx.random.derive('talking-channel');
+  const channel = { messageSize: config.messageSize, ...config.channel };
+  const encoder = (graph: ModelGraph, layer: string, side: string) =>
+    buildEncoder(graph.stateShape(layer), channel, random.seedInt(), `encoder_${side}_${layer}`);
+  const decoder = (graph: ModelGraph, layer: string, side: string) =>
+    buildDecoder(graph.stateShape(layer), channel, random.seedInt(), `decoder_${side}_${layer}`);
+  // Only the encoders/decoders the losses use: E_S at a_1..a_N, D_S at a_1..a_{N+1},
+  // E_T at b_1..b_{N+1}, D_T at b_1..b_N.
+  const encS = pairs.slice(0, rounds).map((p) => encoder(sGraph, p.student, 'student'));
+  const decS = pairs.map((p) => decoder(sGraph, p.student, 'student'));
+  const encT = pairs.map((p) => encoder(tGraph, p.teacher, 'teacher'));
+  const decT = pairs.slice(0, rounds).map((p) => decoder(tGraph, p.teacher, 'teacher'));
+  const channelModels = [...encS, ...decS, ...encT, ...decT];
+  const { interact: w1, mc: w2, sc: w3 } = config.weights;
+  const finetune = config.teacher.mode === 'finetune';
+  const dist = (a: Tensor, b: Tensor) => distance(config.distance, a, b);
+  const apply = (model: LayersModel, x: Tensor) => model.apply(x, { training: true }) as Tensor;
+  const feeds = (graph: ModelGraph, batch: Batch) =>
+    Object.fromEntries(graph.inputNames.map((name, i) => [name, batch.inputs[i]]));
+
+  /** Every loss term; `channelOnly` leaves out the terms of the main phase alone (handshake). */
+  function losses(batch: Batch, channelOnly: boolean): Record<string, Scalar> {
+    const terms: Record<string, Scalar> = {};
+    const hS = sGraph.run(feeds(sGraph, batch), [...pairs.map((p) => p.student), sGraph.outputName], true);
+    // The teacher runs in inference mode (batch norm uses its moving statistics) even when
+    // fine-tuned: its statistics describe the broad data it was trained on.
+    const hT = tGraph.run(
+      feeds(tGraph, batch),
+      pairs.map((p) => p.teacher),
+      false,
+    );
+    if (!channelOnly) terms.task = taskLoss(task, hS[sGraph.outputName], batch.target);
+    let lastAnswer: Tensor | undefined;
+    for (let k = 0; k < rounds; k++) {
+      const [a, b] = [pairs[k], pairs[k + 1]];
+      const q = apply(encS[k], hS[a.student]);
+      const r = apply(decT[k], q);
+      const teacherSays = apply(encT[k], hT[a.teacher]);
+      if (w2 > 0) terms[`mc_${k + 1}`] = dist(q, teacherSays).mul(w2);
+      if (w3 > 0) {
+        terms[`sc_teacher_${k + 1}`] = dist(r, hT[a.teacher]).mul(w3);
+        terms[`sc_student_${k + 1}`] = dist(apply(decS[k], teacherSays), hS[a.student]).mul(w3);
+      }
+      if (channelOnly) continue;
+      const u = tGraph.run({ [a.teacher]: r }, [b.teacher], false)[b.teacher];
+      const s = apply(decS[k + 1], apply(encT[k + 1], u));
+      if (w1 > 0) {
+        terms[`interact_state_${k + 1}`] = dist(
+          hS[b.student],
+          config.answerGradients ? s : stopGradient(s),
+        ).mul(w1);
+      }
+      lastAnswer = s;
+    }
+    if (!channelOnly && config.interactTask && w1 > 0 && lastAnswer) {
+      const last = pairs[rounds].student;
+      const read = sGraph.run({ [last]: lastAnswer }, [sGraph.outputName], true)[sGraph.outputName];
+      terms.interact_task = taskLoss(task, read, batch.target).mul(w1);
+    }
+    return terms;
+  }
+
+  const channelVariables = trainableVariables(...channelModels);
+  const main: Phase = {
+    name: 'main',
+    groups: [
+      { variables: [...trainableVariables(student), ...channelVariables], lrMultiplier: 1 },
+      ...(finetune
+        ? [
+            {
+              variables: variablesOf(tGraph.weightsBetween(pairs[0].teacher, pairs[rounds].teacher)),
+              lrMultiplier: config.teacher.lrMultiplier,
+            },
+          ]
+        : []),
+    ],
+    losses: (batch) => losses(batch, false),
+  };
+  const handshake: Phase = {
+    name: 'handshake',
+    epochs: config.handshakeEpochs,
+    groups: [{ variables: channelVariables, lrMultiplier: 1 }],
+    losses: (batch) => losses(batch, true),
+  };
+  const parts: Record<string, LayersModel> = { student };
+  for (const model of channelModels) parts[model.name] = model;
+  if (finetune) parts.teacher = teacher;
+  return {
+    phases: config.handshakeEpochs > 0 ? [handshake, main] : [main],
+    parts,
+    dispose: () => channelModels.forEach((m) => m.dispose()),
+  };
+}

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+
+/**
+ * Every method's settings as plain serialisable objects, validated by zod with method.md's
+ * defaults. Unknown fields are errors, so that a typo never silently runs the default.
+ */
+
+/** How a teacher whose label space differs from the downstream one gets a downstream head. */
+const teacherHead = z
+  .enum(['auto', 'finetune', 'keep'])
+  .default('auto')
+  .describe("'auto': fine-tune a new head when the output sizes differ; 'finetune': always; 'keep': never");
+
+const layerName = z.string().min(1);
+
+export const studentSchema = z.strictObject({ name: z.literal('student') });
+
+export const kdSchema = z.strictObject({
+  name: z.literal('kd'),
+  temperature: z.number().positive().default(4),
+  /** Weight of the distillation term; the task term gets 1 - alpha. */
+  alpha: z.number().min(0).max(1).default(0.5),
+  teacherHead,
+});
+
+export const fitnetSchema = z.strictObject({
+  name: z.literal('fitnet'),
+  /** Weight of the hint loss. */
+  beta: z.number().min(0).default(1),
+  studentLayer: layerName.optional(),
+  teacherLayer: layerName.optional(),
+});
+
+export const rkdSchema = z.strictObject({
+  name: z.literal('rkd'),
+  distanceWeight: z.number().min(0).default(25),
+  angleWeight: z.number().min(0).default(50),
+  studentLayer: layerName.optional(),
+  teacherLayer: layerName.optional(),
+});
+
+export const dkdSchema = z.strictObject({
+  name: z.literal('dkd'),
+  alpha: z.number().min(0).default(1),
+  beta: z.number().min(0).default(8),
+  temperature: z.number().positive().default(4),
+  /** Epochs over which the DKD term ramps up linearly from 0, as in the paper's code. */
+  warmupEpochs: z.number().int().min(0).default(5),
+  teacherHead,
+});
+
+export const takdSchema = z.strictObject({
+  name: z.literal('takd'),
+  temperature: z.number().positive().default(4),
+  alpha: z.number().min(0).max(1).default(0.5),
+  teacherHead,
+});
+
+export const talkingSchema = z.strictObject({
+  name: z.literal('talking'),
+  /** m, the size of the shared message space. */
+  messageSize: z.number().int().positive().default(32),
+  /** Encoders and decoders: `depth` dense layers, ReLU between, hidden width max(dim, m) unless `width` is set. */
+  channel: z
+    .strictObject({
+      depth: z.number().int().min(1).default(2),
+      width: z.number().int().positive().optional(),
+      /** How an encoder reads a feature map: global average pooling or flattening. */
+      pooling: z.enum(['average', 'flatten']).default('average'),
+      /** Side of the grid a feature-map decoder produces before upsampling to the map's size. */
+      decoderGrid: z.number().int().positive().default(4),
+    })
+    .prefault({}),
+  /**
+   * The communication layer pairs (a_1, b_1) .. (a_{N+1}, b_{N+1}), N = rounds; default: the lower
+   * cut and the penultimate representation of each model.
+   */
+  layers: z
+    .array(z.strictObject({ student: layerName, teacher: layerName }))
+    .min(2)
+    .optional(),
+  /** w1, w2, w3 of method.md. */
+  weights: z
+    .strictObject({
+      interact: z.number().min(0).default(1),
+      mc: z.number().min(0).default(0.1),
+      sc: z.number().min(0).default(0.1),
+    })
+    .prefault({}),
+  distance: z.enum(['mse', 'cosine', 'smoothL1']).default('mse'),
+  /** Epochs training only encoders/decoders on L_MC + L_SC before the main phase. */
+  handshakeEpochs: z.number().int().min(0).default(0),
+  teacher: z
+    .strictObject({
+      mode: z.enum(['frozen', 'finetune']).default('frozen'),
+      /** Learning rate of the fine-tuned teacher layers relative to the student's. */
+      lrMultiplier: z.number().positive().default(0.1),
+    })
+    .prefault({}),
+  /** Whether the first L_interact term's gradients flow into the answer s_k (else only into the student). */
+  answerGradients: z.boolean().default(true),
+  /** The task term of L_interact: the answer, read by the student's upper layers, must solve the task. */
+  interactTask: z.boolean().default(true),
+});
+
+export const methodSchema = z.discriminatedUnion('name', [
+  studentSchema,
+  kdSchema,
+  fitnetSchema,
+  rkdSchema,
+  dkdSchema,
+  takdSchema,
+  talkingSchema,
+]);
+
+export type MethodConfig = z.output<typeof methodSchema>;
+export type MethodInput = z.input<typeof methodSchema>;
+export type MethodName = MethodConfig['name'];
+export type TalkingConfig = z.output<typeof talkingSchema>;
+
+export const METHOD_NAMES: MethodName[] = ['student', 'kd', 'fitnet', 'rkd', 'dkd', 'takd', 'talking'];
+
+/** One line per problem: the field's path and what was wrong, with the allowed values. */
+export function formatIssues(what: string, error: z.ZodError): string {
+  const lines = error.issues.map((issue) => {
+    const path = issue.path.length ? issue.path.join('.') : '(top level)';
+    return `  ${path}: ${issue.message}`;
+  });
+  return `Invalid ${what}:\n${lines.join('\n')}`;
+}
+
+/** Validates a method config, filling defaults; throws an error that names each bad field. */
+export function parseMethodConfig(input: unknown): MethodConfig {
+  const name = (input as { name?: unknown } | null)?.name;
+  if (typeof name !== 'string' || !METHOD_NAMES.includes(name as MethodName)) {
+    throw new Error(
+      `Invalid method config:\n  name: expected one of ${METHOD_NAMES.join(', ')}, got ${JSON.stringify(name)}`,
+    );
+  }
+  const result = methodSchema.safeParse(input);
+  if (!result.success) throw new Error(formatIssues(`${name} config`, result.error));
+  return result.data;
+}

@@ -1,0 +1,117 @@
+import { join } from 'node:path';
+import type { LayersModel } from '../engine/tf.js';
+import { Random } from '../engine/random.js';
+import type { RowTransform, TensorDataset } from '../data/dataset.js';
+import { parseMethodConfig, type MethodConfig, type MethodInput } from './config.js';
+import { parseTrainingConfig, type TrainingConfig, type TrainingInput } from './training-config.js';
+import type { MethodContext, TaskKind } from './method.js';
+import { createDistiller } from './methods/index.js';
+import { trainLoop, type TrainingEvents } from './train.js';
+import type { Metric } from './evaluate.js';
+import type { EpochRecord } from './history.js';
+
+export interface DistillOptions {
+  /** The pre-trained model (not needed by `student`). */
+  teacher?: LayersModel;
+  /** The small downstream model; trained in place and returned. */
+  student: LayersModel;
+  /** `takd`'s mid-size model. */
+  assistant?: LayersModel;
+  /** A method config such as `{ name: 'talking' }`; defaults are filled in and checked. */
+  method: MethodInput;
+  task: TaskKind;
+  data: { train: TensorDataset; validation?: TensorDataset };
+  training?: TrainingInput;
+  /** Checkpoints and metrics.jsonl of every fit go below this folder; enables `resume`. */
+  outDir?: string;
+  resume?: boolean;
+  /** Random per-batch transform of training inputs (augmentation), given the stream to draw from. */
+  augment?: (random: Random) => RowTransform;
+  /** Deterministic transform of every batch (normalisation). */
+  preprocess?: RowTransform;
+  events?: TrainingEvents;
+}
+
+export interface DistillResult {
+  /** The trained student: an ordinary tfjs model that predicts alone. */
+  student: LayersModel;
+  method: MethodConfig;
+  training: TrainingConfig;
+  /** 1-based epoch whose weights the student ends with. */
+  bestEpoch: number;
+  epochs: number;
+  /** Every epoch of every fit (preliminary ones first). */
+  history: EpochRecord[];
+  validation?: Metric;
+  seconds: number;
+}
+
+const folderName = (label: string) => label.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+
+/**
+ * Distills `teacher` into `student` with one method, through the one training loop:
+ *
+ * ```ts
+ * const { student } = await distill({ teacher, student: small, method: { name: 'talking' },
+ *   task: 'regression', data: { train, validation } });
+ * ```
+ */
+export async function distill(options: DistillOptions): Promise<DistillResult> {
+  const started = performance.now();
+  const method = parseMethodConfig(options.method);
+  const training = parseTrainingConfig(options.training);
+  if (method.name !== 'student' && !options.teacher)
+    throw new Error(`Method "${method.name}" needs a teacher model`);
+  const history: EpochRecord[] = [];
+  const common = {
+    task: options.task,
+    train: options.data.train,
+    validation: options.data.validation,
+    config: training,
+    resume: options.resume,
+    augment: options.augment,
+    preprocess: options.preprocess,
+    events: options.events,
+  };
+  const ctx: MethodContext = {
+    teacher: options.teacher,
+    student: options.student,
+    assistant: options.assistant,
+    task: options.task,
+    train: options.data.train,
+    random: new Random(training.seed).derive(`method/${method.name}`),
+    async fit(phases, model, label) {
+      const result = await trainLoop({
+        ...common,
+        distiller: { phases, parts: { [model.name]: model }, dispose: () => {} },
+        model,
+        label,
+        outDir: options.outDir && join(options.outDir, folderName(label)),
+      });
+      history.push(...result.history);
+    },
+  };
+  const distiller = await createDistiller(method, ctx);
+  try {
+    const result = await trainLoop({
+      ...common,
+      distiller,
+      model: options.student,
+      label: 'student',
+      outDir: options.outDir && join(options.outDir, 'student'),
+    });
+    history.push(...result.history);
+    return {
+      student: options.student,
+      method,
+      training,
+      bestEpoch: result.bestEpoch,
+      epochs: result.epochs,
+      history,
+      validation: result.validation,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    distiller.dispose();
+  }
+}
