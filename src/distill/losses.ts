@@ -112,7 +112,7 @@ export function relationalKdLoss(
       const diff = x.expandDims(0).sub(x.expandDims(1));
       // A repeated example gives a zero difference: its unit vector and gradient are 0, not 1/eps.
       const squared = diff.square().sum(2, true);
-      const unit = diff.div(squared.maximum(1e-12).sqrt()).mul(squared.greater(1e-12)) as tf.Tensor3D;
+      const unit = diff.div(squared.maximum(1e-12).sqrt()).mul(tf.step(squared.sub(1e-12))) as tf.Tensor3D;
       return tf.matMul(unit, unit, false, true);
     };
     const angleTerm = tf.losses.huberLoss(angles(t), angles(s), undefined, 1);

@@ -1,0 +1,300 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { tf, type LayersModel } from '../engine/tf.js';
+import { initBackend } from '../engine/backend.js';
+import { buildResNet } from '../models/resnet.js';
+import type { TensorDataset } from '../data/dataset.js';
+import { distill } from './distill.js';
+import { evaluate } from './evaluate.js';
+import { trainLoop, NonFiniteLossError } from './train.js';
+import { parseTrainingConfig } from './training-config.js';
+import { syntheticRegression } from './testing/synthetic.js';
+import type { Distiller } from './method.js';
+
+let dir: string;
+before(async () => {
+  await initBackend('wasm');
+  dir = await mkdtemp(join(tmpdir(), 'tm-distill-'));
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+function mlp(widths: number[], seed: number, name: string): LayersModel {
+  const input = tf.input({ shape: [6], name: `${name}_x` });
+  let h: tf.SymbolicTensor = input;
+  widths.forEach((units, i) => {
+    h = tf.layers
+      .dense({
+        units,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: seed + i }),
+        name: `${name}_h${i + 1}`,
+      })
+      .apply(h) as tf.SymbolicTensor;
+  });
+  const out = tf.layers.dense({
+    units: 1,
+    kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 50 }),
+    name: `${name}_out`,
+  });
+  return tf.model({ inputs: input, outputs: out.apply(h) as tf.SymbolicTensor, name });
+}
+
+const data = syntheticRegression({ seed: 1 });
+let teacher: LayersModel;
+const weightsOf = (m: LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
+
+test('the teacher learns the broad task', async () => {
+  teacher = mlp([64, 64, 32], 1, 'teacher');
+  await distill({
+    student: teacher,
+    method: { name: 'student' },
+    task: 'regression',
+    data: data.broad,
+    training: { epochs: 60, batchSize: 64, optimizer: { learningRate: 0.003 }, patience: 8 },
+  });
+  assert.ok(evaluate(teacher, data.downstream.test, 'regression').value < 0.1);
+});
+
+const downstream = { train: data.downstream.train, validation: data.downstream.validation };
+const budget = { epochs: 80, batchSize: 16, optimizer: { learningRate: 0.003 }, patience: 10 };
+
+test('kd beats student on held-out data when the few downstream labels are noisy', async () => {
+  const rmse: Record<string, number> = {};
+  for (const name of ['student', 'kd'] as const) {
+    const student = mlp([16, 8], 10, `s_${name}`);
+    await distill({
+      teacher,
+      student,
+      method: { name },
+      task: 'regression',
+      data: downstream,
+      training: budget,
+    });
+    rmse[name] = evaluate(student, data.downstream.test, 'regression').value;
+  }
+  // Measured: student 0.570, kd 0.461 (seed 0 of the exploration over 3 seeds: kd wins on each).
+  assert.ok(rmse.kd < rmse.student - 0.05, JSON.stringify(rmse));
+});
+
+test('two runs with one seed give identical weights and metrics', async () => {
+  const run = async () => {
+    const student = mlp([16, 8], 10, 's_seed');
+    const result = await distill({
+      teacher,
+      student,
+      method: { name: 'talking' },
+      task: 'regression',
+      data: downstream,
+      training: { ...budget, epochs: 4 },
+    });
+    return { weights: weightsOf(student), history: result.history.map((r) => ({ ...r, seconds: 0 })) };
+  };
+  assert.deepEqual(await run(), await run());
+});
+
+test('an interrupted run resumed from its checkpoint ends exactly as an uninterrupted one', async () => {
+  const training = { ...budget, epochs: 5, patience: 2 };
+  const whole = mlp([16, 8], 10, 's_whole');
+  const uninterrupted = await distill({
+    teacher,
+    student: whole,
+    method: { name: 'talking', handshakeEpochs: 2 },
+    task: 'regression',
+    data: downstream,
+    training,
+  });
+
+  const outDir = join(dir, 'resume');
+  let epochsSeen = 0;
+  // The same model rebuilt, as a user resuming would: checkpoints are keyed by layer names.
+  const interrupted = mlp([16, 8], 10, 's_resume');
+  await assert.rejects(
+    distill({
+      teacher,
+      student: interrupted,
+      method: { name: 'talking', handshakeEpochs: 2 },
+      task: 'regression',
+      data: downstream,
+      training,
+      outDir,
+      events: {
+        onEpochEnd: () => {
+          // Killed during the 4th epoch: after the handshake and one main epoch were saved.
+          if (++epochsSeen === 4) throw new Error('interrupted');
+        },
+      },
+    }),
+    /interrupted/,
+  );
+  const resumedModel = mlp([16, 8], 10, 's_resume');
+  const messages: string[] = [];
+  const resumed = await distill({
+    teacher,
+    student: resumedModel,
+    method: { name: 'talking', handshakeEpochs: 2 },
+    task: 'regression',
+    data: downstream,
+    training,
+    outDir,
+    resume: true,
+    events: { onMessage: (line) => messages.push(line) },
+  });
+  assert.ok(
+    messages.some((m) => /resuming at phase main, epoch 2/.test(m)),
+    messages.join('\n'),
+  );
+  assert.deepEqual(weightsOf(resumedModel), weightsOf(whole));
+  assert.deepEqual(resumed.validation, uninterrupted.validation);
+  assert.equal(resumed.bestEpoch, uninterrupted.bestEpoch);
+  const lines = (await readFile(join(outDir, 'student', 'metrics.jsonl'), 'utf8')).trim().split('\n');
+  assert.equal(lines.length, resumed.history.length, 'metrics.jsonl has each epoch once');
+});
+
+test('early stopping restores the best epoch and says so', async () => {
+  const messages: string[] = [];
+  const student = mlp([16, 8], 10, 's_early');
+  const result = await distill({
+    teacher,
+    student,
+    method: { name: 'student' },
+    task: 'regression',
+    data: downstream,
+    training: { ...budget, optimizer: { learningRate: 0.03 }, patience: 3 },
+    events: { onMessage: (line) => messages.push(line) },
+  });
+  const best = Math.min(...result.history.map((r) => r.validation!.value));
+  assert.ok(Math.abs(result.validation!.value - best) < 1e-6, 'the returned student is the best epoch');
+  assert.ok(
+    messages.some((m) => new RegExp(`restored the weights of epoch ${result.bestEpoch}`).test(m)),
+    messages.join('\n'),
+  );
+});
+
+test('a NaN loss stops with the term, phase and epoch; training leaks no tensors', async () => {
+  const student = mlp([4], 3, 's_nan');
+  const make = (poison: boolean): Distiller => ({
+    phases: [
+      {
+        name: 'main',
+        groups: [
+          { variables: student.trainableWeights.map((w) => w.read() as tf.Variable), lrMultiplier: 1 },
+        ],
+        losses: (batch) => {
+          const prediction = student.apply(batch.inputs, { training: true }) as tf.Tensor;
+          const fit = tf.losses.meanSquaredError(batch.target, prediction) as tf.Scalar;
+          return { fit, ...(poison ? { broken: fit.sub(1e9).log() as tf.Scalar } : {}) };
+        },
+      },
+    ],
+    parts: { student },
+    dispose: () => {},
+  });
+  const options = {
+    model: student,
+    task: 'regression' as const,
+    train: data.downstream.train,
+    label: 'student',
+  };
+  const config = parseTrainingConfig({ epochs: 2, batchSize: 16, patience: 0 });
+  await trainLoop({ ...options, distiller: make(false), config });
+  const tensors = tf.memory().numTensors;
+  await trainLoop({ ...options, distiller: make(false), config });
+  assert.equal(tf.memory().numTensors, tensors, 'tensors leaked by a training run');
+  await assert.rejects(
+    trainLoop({ ...options, distiller: make(true), config }),
+    (e: Error) =>
+      e instanceof NonFiniteLossError &&
+      /loss term "broken" is NaN in phase main, epoch 1, batch 1/.test(e.message),
+  );
+});
+
+test('bad configs name the field and the allowed values', async () => {
+  const student = mlp([4], 3, 's_cfg');
+  const call = (method: object, training: object = {}) =>
+    distill({ teacher, student, method: method as never, task: 'regression', data: downstream, training });
+  await assert.rejects(
+    call({ name: 'talking', distance: 'l4' }),
+    /distance: Invalid option: expected one of "mse"\|"cosine"\|"smoothL1"/,
+  );
+  await assert.rejects(
+    call({ name: 'tlaking' }),
+    /name: expected one of student, kd, fitnet, rkd, dkd, takd, talking/,
+  );
+  await assert.rejects(
+    call({ name: 'kd' }, { optimizer: { name: 'rmsprop' } }),
+    /optimizer\.name: Invalid option: expected one of "adam"\|"sgd"/,
+  );
+  await assert.rejects(call({ name: 'dkd' }), /dkd is defined for classification only/);
+  await assert.rejects(
+    distill({ student, method: { name: 'kd' }, task: 'regression', data: downstream }),
+    /Method "kd" needs a teacher model/,
+  );
+});
+
+/** A tiny image task: the teacher knows 3 source classes, the student learns 2 new ones. */
+function images(n: number, seed: number): TensorDataset {
+  const x = tf.randomUniform([n, 8, 8, 3], 0, 255, 'float32', seed).dataSync() as Float32Array;
+  const y = Int32Array.from({ length: n }, (_, i) => i % 2);
+  return {
+    size: n,
+    inputs: [{ values: x, shape: [8, 8, 3], dtype: 'float32' }],
+    target: { values: y, shape: [], dtype: 'int32' },
+  };
+}
+
+test('every method trains a classifier end to end, with the teacher head fine-tuned for new classes', async () => {
+  const imageTeacher = buildResNet({
+    inputShape: [8, 8, 3],
+    widths: [4, 8],
+    blocksPerStage: 1,
+    classes: 3,
+    seed: 1,
+  });
+  const train = images(32, 1);
+  const validation = images(16, 2);
+  const messages: string[] = [];
+  for (const name of ['student', 'kd', 'fitnet', 'rkd', 'dkd', 'takd', 'talking'] as const) {
+    const student = buildResNet({
+      inputShape: [8, 8, 3],
+      widths: [2, 4],
+      blocksPerStage: 1,
+      classes: 2,
+      seed: 2,
+      name: `s_${name}`,
+    });
+    const assistant = buildResNet({
+      inputShape: [8, 8, 3],
+      widths: [3, 6],
+      blocksPerStage: 1,
+      classes: 2,
+      seed: 3,
+      name: `a_${name}`,
+    });
+    const result = await distill({
+      teacher: imageTeacher,
+      student,
+      assistant,
+      method:
+        name === 'fitnet'
+          ? { name, studentLayer: 'stage2_block1_out', teacherLayer: 'stage2_block1_out' }
+          : { name },
+      task: 'classification',
+      data: { train, validation },
+      training: { epochs: 2, batchSize: 16, patience: 0 },
+      events: { onMessage: (m) => messages.push(m) },
+    });
+    const labels = new Set(result.history.map((r) => r.label));
+    if (['kd', 'dkd', 'takd'].includes(name))
+      assert.ok(labels.has('teacher head'), `${name} fine-tuned the teacher head`);
+    if (name === 'takd') assert.ok(labels.has('assistant'), 'takd trained the assistant');
+    assert.equal(result.validation?.metric, 'accuracy');
+    assert.equal(
+      (student.predict(tf.zeros([1, 8, 8, 3])) as tf.Tensor).shape[1],
+      2,
+      'the student predicts alone',
+    );
+  }
+});
