@@ -11,3 +11,28 @@ export { buildRecommender, type RecommenderConfig } from './models/recommender.j
 export { buildResNet, type ResNetConfig } from './models/resnet.js';
 export * from './data/index.js';
 export { saveModel, loadModel, saveTensors, loadTensors } from './models/io.js';
+export { distill, type DistillOptions, type DistillResult } from './distill/distill.js';
+export {
+  parseMethodConfig,
+  METHOD_NAMES,
+  type MethodConfig,
+  type MethodInput,
+  type MethodName,
+  type TalkingConfig,
+} from './distill/config.js';
+export { parseTrainingConfig, type TrainingConfig, type TrainingInput } from './distill/training-config.js';
+export { evaluate, type Metric } from './distill/evaluate.js';
+export { trainLoop, NonFiniteLossError, type TrainingEvents, type TrainOptions } from './distill/train.js';
+export type { EpochRecord } from './distill/history.js';
+export type {
+  Distiller,
+  Phase,
+  VariableGroup,
+  MethodContext,
+  TaskKind,
+  StepContext,
+} from './distill/method.js';
+export { createDistiller } from './distill/methods/index.js';
+export { createTalking, defaultPairs, type LayerPair } from './communication/talking.js';
+export { buildEncoder, buildDecoder, type ChannelShape } from './communication/channel.js';
+export { ModelGraph } from './models/cut.js';

@@ -1,4 +1,4 @@
-import { tf } from '../tf.js';
+import { tf, type LayersModel } from '../tf.js';
 import { buildRecommender } from '../../models/recommender.js';
 import type { Workload } from './workload.js';
 
@@ -6,18 +6,19 @@ const USERS = 943;
 const ITEMS = 1682;
 
 /** experiments.md `rec-mlp`: E1's teacher (embeddings 64, dense 256-128-64, dense 1), MSE, Adam. */
-export function recMlpWorkload(batch = 1024): Workload {
-  return {
+export function recMlpWorkload(
+  batch = 1024,
+  model: { name: string; build: (seed: number) => LayersModel } = {
     name: 'rec-mlp',
+    build: (seed) =>
+      buildRecommender({ users: USERS, items: ITEMS, embedding: 64, hidden: [256, 128, 64], seed }),
+  },
+): Workload {
+  return {
+    name: model.name,
     batch,
     async prepare(random) {
-      const model = buildRecommender({
-        users: USERS,
-        items: ITEMS,
-        embedding: 64,
-        hidden: [256, 128, 64],
-        seed: random.seedInt(),
-      });
+      const built = model.build(random.seedInt());
       const users = tf.tensor2d(
         Int32Array.from({ length: batch }, () => random.int(USERS)),
         [batch, 1],
@@ -39,7 +40,7 @@ export function recMlpWorkload(batch = 1024): Workload {
             () =>
               tf.losses.meanSquaredError(
                 ratings,
-                model.apply([users, items], { training: true }) as tf.Tensor,
+                built.apply([users, items], { training: true }) as tf.Tensor,
               ),
             true,
           );
@@ -50,7 +51,7 @@ export function recMlpWorkload(batch = 1024): Workload {
         dispose() {
           tf.dispose([users, items, ratings]);
           optimizer.dispose();
-          model.dispose();
+          built.dispose();
         },
       };
     },
