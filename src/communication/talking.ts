@@ -1,4 +1,4 @@
-import { tf, type LayersModel, type Scalar, type Tensor } from '../engine/tf.js';
+import type { LayersModel, Scalar, Tensor } from '../engine/tf.js';
 import { ModelGraph } from '../models/cut.js';
 import { distance, taskLoss } from '../distill/losses.js';
 import type { TalkingConfig } from '../distill/config.js';

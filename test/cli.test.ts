@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+/** The CLI as users run it: the built file when the tests run from dist/, else the source through tsx. */
+const here = fileURLToPath(new URL('.', import.meta.url));
+const fromDist = here.includes('/dist/');
+const cli = fromDist
+  ? [join(here, '..', 'src', 'cli', 'main.js')]
+  : ['--import', 'tsx', join(here, '..', 'src', 'cli', 'main.ts')];
+const run = (args: string[]) =>
+  promisify(execFile)(process.execPath, [...cli, ...args], { maxBuffer: 1 << 22 });
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tm-cli-'));
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+test('bench speed runs every workload and writes the JSON of experiments.md', async () => {
+  const out = join(dir, 'speed.json');
+  const { stdout } = await run([
+    'bench',
+    'speed',
+    '--backend',
+    'wasm',
+    '--workloads',
+    'rec-mlp,cnn,talking-step',
+    '--steps',
+    '2',
+    '--warmup',
+    '1',
+    '--batch',
+    '8',
+    '--out',
+    out,
+  ]);
+  assert.match(stdout, /^backend: wasm$/m);
+  const result = JSON.parse(await readFile(out, 'utf8'));
+  assert.equal(result.suite, 'speed');
+  assert.equal(result.backend, 'wasm');
+  assert.deepEqual(
+    result.rows.map((r: { workload: string }) => r.workload),
+    ['rec-mlp', 'cnn', 'talking-step'],
+  );
+  for (const row of result.rows) {
+    assert.ok(
+      row.msPerStep > 0 && row.samplesPerSecond > 0 && row.steps === 2 && row.batch === 8,
+      JSON.stringify(row),
+    );
+  }
+});
+
+test('bench speed on the cpu backend says so', async () => {
+  const { stdout } = await run([
+    'bench',
+    'speed',
+    '--backend',
+    'cpu',
+    '--workloads',
+    'rec-mlp',
+    '--steps',
+    '1',
+    '--warmup',
+    '0',
+    '--batch',
+    '4',
+  ]);
+  assert.match(stdout, /^backend: cpu$/m);
+  assert.match(stdout, /rec-mlp\s+tfjs/);
+});
+
+test('bad arguments give one clear line and a failing exit code', async () => {
+  await assert.rejects(
+    run(['bench', 'speed', '--workloads', 'nope', '--steps', '1']),
+    (e: { stderr: string; code: number }) => {
+      assert.equal(e.code, 1);
+      assert.match(
+        e.stderr,
+        /Unknown workload "nope"; expected one of rec-mlp, cnn, talking-step, student-step/,
+      );
+      assert.ok(e.stderr.length < 500, e.stderr);
+      return true;
+    },
+  );
+  await assert.rejects(
+    run(['bench', 'speed', '--steps', 'zero']),
+    /--steps must be a whole number >= 1, got "zero"/,
+  );
+  await assert.rejects(
+    run(['bench', 'speed', '--backend', 'gpu']),
+    /argument 'gpu' is invalid. Allowed choices are auto, tensorflow, wasm, cpu/,
+  );
+});
