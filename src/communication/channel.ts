@@ -27,6 +27,12 @@ function denseStack(x: SymbolicTensor, widths: number[], random: Random, prefix:
 
 const isFeatureMap = (shape: number[]) => shape.length === 3;
 
+/** Widths of the dense stack: depth - 1 hidden layers of max(dim, m) (or `width`), then `out`. */
+function stackWidths(channel: ChannelShape, dim: number, out: number): number[] {
+  const hidden = channel.width ?? Math.max(dim, channel.messageSize);
+  return [...new Array<number>(channel.depth - 1).fill(hidden), out];
+}
+
 /**
  * E: a model's state at one layer -> a message in R^m. A feature map is first pooled (global
  * average by default, so the message does not grow with the image) or flattened.
@@ -50,8 +56,7 @@ export function buildEncoder(
     x = tf.layers.flatten({ name: `${name}_flatten` }).apply(x) as SymbolicTensor;
   }
   const dim = x.shape[1] as number;
-  const hidden = channel.width ?? Math.max(dim, channel.messageSize);
-  const widths = [...new Array<number>(channel.depth - 1).fill(hidden), channel.messageSize];
+  const widths = stackWidths(channel, dim, channel.messageSize);
   return tf.model({ inputs: input, outputs: denseStack(x, widths, random, name), name });
 }
 
@@ -70,8 +75,7 @@ export function buildDecoder(
   const input = tf.input({ shape: [channel.messageSize], name: `${name}_message` });
   const size = stateShape.reduce((a, b) => a * b, 1);
   if (!isFeatureMap(stateShape)) {
-    const hidden = channel.width ?? Math.max(size, channel.messageSize);
-    const widths = [...new Array<number>(channel.depth - 1).fill(hidden), size];
+    const widths = stackWidths(channel, size, size);
     let x = denseStack(input, widths, random, name);
     if (stateShape.length !== 1)
       x = tf.layers.reshape({ targetShape: stateShape, name: `${name}_reshape` }).apply(x) as SymbolicTensor;
@@ -84,8 +88,7 @@ export function buildDecoder(
       `${name}: a ${height}x${width} feature map is not a multiple of the decoder grid ${grid}; set channel.decoderGrid`,
     );
   }
-  const hidden = channel.width ?? Math.max(channels, channel.messageSize);
-  const widths = [...new Array<number>(channel.depth - 1).fill(hidden), grid * grid * channels];
+  const widths = stackWidths(channel, channels, grid * grid * channels);
   let x = denseStack(input, widths, random, name);
   x = tf.layers
     .reshape({ targetShape: [grid, grid, channels], name: `${name}_reshape` })

@@ -12,29 +12,9 @@ import { parseTrainingConfig } from '../distill/training-config.js';
 import { syntheticRegression } from '../distill/testing/synthetic.js';
 import { batches } from '../data/dataset.js';
 import { createTalking } from './talking.js';
+import { denseModel as mlp } from '../distill/testing/models.js';
 
 before(() => initBackend('cpu'));
-
-function mlp(widths: number[], seed: number, name: string): LayersModel {
-  const input = tf.input({ shape: [6], name: `${name}_x` });
-  let h: tf.SymbolicTensor = input;
-  widths.forEach((units, i) => {
-    h = tf.layers
-      .dense({
-        units,
-        activation: 'relu',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: seed + i }),
-        name: `${name}_h${i + 1}`,
-      })
-      .apply(h) as tf.SymbolicTensor;
-  });
-  const out = tf.layers.dense({
-    units: 1,
-    kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 50 }),
-    name: `${name}_out`,
-  });
-  return tf.model({ inputs: input, outputs: out.apply(h) as tf.SymbolicTensor, name });
-}
 
 const data = syntheticRegression({ seed: 3, downstream: 64 });
 

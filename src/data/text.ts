@@ -36,7 +36,27 @@ export function fileLabel(path: string): string {
   return basename(path);
 }
 
-/** Parses a field as an integer in [min, max], or throws naming file, line and field. */
+/** Parses a number in [min, max] (whole when `whole`), or throws naming file, line and field. */
+function parseNumber(
+  file: TextFile,
+  line: number,
+  value: string | undefined,
+  name: string,
+  [min, max]: [number, number],
+  whole: boolean,
+): number {
+  const n = Number(value);
+  if (value === undefined || value.trim() === '' || !(whole ? Number.isInteger(n) : Number.isFinite(n))) {
+    const kind = whole ? 'a whole number' : 'a number';
+    throw new DataError(file.path, `line ${line + 1}`, `${name} must be ${kind}, got "${value ?? ''}"`);
+  }
+  if (n < min || n > max) {
+    throw new DataError(file.path, `line ${line + 1}`, `${name} must be in ${min}..${max}, got ${n}`);
+  }
+  return n;
+}
+
+/** Parses a field as an integer in [min, max]. */
 export function intField(
   file: TextFile,
   line: number,
@@ -44,19 +64,8 @@ export function intField(
   name: string,
   min: number,
   max: number,
-): number {
-  const n = Number(value);
-  if (value === undefined || value.trim() === '' || !Number.isInteger(n)) {
-    throw new DataError(
-      file.path,
-      `line ${line + 1}`,
-      `${name} must be a whole number, got "${value ?? ''}"`,
-    );
-  }
-  if (n < min || n > max) {
-    throw new DataError(file.path, `line ${line + 1}`, `${name} must be in ${min}..${max}, got ${n}`);
-  }
-  return n;
+) {
+  return parseNumber(file, line, value, name, [min, max], true);
 }
 
 /** Parses a number in [min, max] (ratings of MovieLens latest have halves). */
@@ -67,15 +76,8 @@ export function numberField(
   name: string,
   min: number,
   max: number,
-): number {
-  const n = Number(value);
-  if (value === undefined || value.trim() === '' || !Number.isFinite(n)) {
-    throw new DataError(file.path, `line ${line + 1}`, `${name} must be a number, got "${value ?? ''}"`);
-  }
-  if (n < min || n > max) {
-    throw new DataError(file.path, `line ${line + 1}`, `${name} must be in ${min}..${max}, got ${n}`);
-  }
-  return n;
+) {
+  return parseNumber(file, line, value, name, [min, max], false);
 }
 
 /** Splits a line into exactly `count` fields, or throws saying what the columns should be. */

@@ -13,6 +13,7 @@ import { trainLoop, NonFiniteLossError } from './train.js';
 import { parseTrainingConfig } from './training-config.js';
 import { syntheticRegression } from './testing/synthetic.js';
 import type { Distiller } from './method.js';
+import { denseModel as mlp } from './testing/models.js';
 
 let dir: string;
 before(async () => {
@@ -20,27 +21,6 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tm-distill-'));
 });
 after(() => rm(dir, { recursive: true, force: true }));
-
-function mlp(widths: number[], seed: number, name: string): LayersModel {
-  const input = tf.input({ shape: [6], name: `${name}_x` });
-  let h: tf.SymbolicTensor = input;
-  widths.forEach((units, i) => {
-    h = tf.layers
-      .dense({
-        units,
-        activation: 'relu',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: seed + i }),
-        name: `${name}_h${i + 1}`,
-      })
-      .apply(h) as tf.SymbolicTensor;
-  });
-  const out = tf.layers.dense({
-    units: 1,
-    kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 50 }),
-    name: `${name}_out`,
-  });
-  return tf.model({ inputs: input, outputs: out.apply(h) as tf.SymbolicTensor, name });
-}
 
 const data = syntheticRegression({ seed: 1 });
 let teacher: LayersModel;

@@ -22,27 +22,21 @@ export function buildRecommender(config: RecommenderConfig): LayersModel {
   const init = () => tf.initializers.glorotUniform({ seed: random.seedInt() });
   const embeddingInit = () =>
     tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: random.seedInt() });
-  const user = tf.input({ shape: [1], dtype: 'int32', name: 'user' });
-  const item = tf.input({ shape: [1], dtype: 'int32', name: 'item' });
-  const userVec = tf.layers
-    .embedding({
-      inputDim: config.users,
-      outputDim: config.embedding,
-      embeddingsInitializer: embeddingInit(),
-      name: 'user_embedding',
-    })
-    .apply(user) as tf.SymbolicTensor;
-  const userFlat = tf.layers.flatten({ name: 'user_vector' }).apply(userVec) as tf.SymbolicTensor;
-  const itemVec = tf.layers
-    .embedding({
-      inputDim: config.items,
-      outputDim: config.embedding,
-      embeddingsInitializer: embeddingInit(),
-      name: 'item_embedding',
-    })
-    .apply(item) as tf.SymbolicTensor;
-  const itemFlat = tf.layers.flatten({ name: 'item_vector' }).apply(itemVec) as tf.SymbolicTensor;
-  let h = tf.layers.concatenate({ name: 'concat' }).apply([userFlat, itemFlat]) as tf.SymbolicTensor;
+  const embed = (name: 'user' | 'item', count: number) => {
+    const ids = tf.input({ shape: [1], dtype: 'int32', name });
+    const vectors = tf.layers
+      .embedding({
+        inputDim: count,
+        outputDim: config.embedding,
+        embeddingsInitializer: embeddingInit(),
+        name: `${name}_embedding`,
+      })
+      .apply(ids) as tf.SymbolicTensor;
+    return { ids, vector: tf.layers.flatten({ name: `${name}_vector` }).apply(vectors) as tf.SymbolicTensor };
+  };
+  const user = embed('user', config.users);
+  const item = embed('item', config.items);
+  let h = tf.layers.concatenate({ name: 'concat' }).apply([user.vector, item.vector]) as tf.SymbolicTensor;
   config.hidden.forEach((units, i) => {
     h = tf.layers
       .dense({ units, activation: 'relu', kernelInitializer: init(), name: `dense_${i + 1}` })
@@ -51,5 +45,5 @@ export function buildRecommender(config: RecommenderConfig): LayersModel {
   const rating = tf.layers
     .dense({ units: 1, kernelInitializer: init(), name: 'rating' })
     .apply(h) as tf.SymbolicTensor;
-  return tf.model({ inputs: [user, item], outputs: rating, name: config.name });
+  return tf.model({ inputs: [user.ids, item.ids], outputs: rating, name: config.name });
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { DataError } from '../errors.js';
 import { csvFields, intField, numberField, readText, type TextFile } from '../text.js';
-import { genreFlags, parseRatings } from './parse.js';
+import { DenseIds, genreFlags, parseRatings } from './parse.js';
 import type { MovieLens, Ratings } from './ratings.js';
 
 function expectHeader(file: TextFile, header: string): void {
@@ -45,7 +45,7 @@ export async function readMlLatest(dir: string): Promise<{ data: MovieLens; rati
     'ratings as "userId,movieId,rating,timestamp" CSV',
   );
   expectHeader(ratingsFile, 'userId,movieId,rating,timestamp');
-  const userIndex = new Map<number, number>();
+  const userIds = new DenseIds();
   const ratings = parseRatings(ratingsFile, 1, (line) => {
     const parts = ratingsFile.lines[line].split(',');
     expectColumns(ratingsFile, line, parts, 4, 'userId, movieId, rating, timestamp');
@@ -54,14 +54,13 @@ export async function readMlLatest(dir: string): Promise<{ data: MovieLens; rati
     const item = itemIndex.get(movieId);
     if (item === undefined)
       throw new DataError(ratingsFile.path, `line ${line + 1}`, `movie ${movieId} is not in movies.csv`);
-    if (!userIndex.has(userId)) userIndex.set(userId, userIndex.size);
-    return [userIndex.get(userId)!, item, numberField(ratingsFile, line, parts[2], 'the rating', 0.5, 5)];
+    return [userIds.of(userId), item, numberField(ratingsFile, line, parts[2], 'the rating', 0.5, 5)];
   });
   const { genres, itemGenres } = genreFlags(perItem, perItem.length);
   return {
     data: {
       name: 'ml-latest',
-      users: userIndex.size,
+      users: userIds.size,
       items: perItem.length,
       genres,
       itemGenres,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { DataError } from '../errors.js';
 import { fields, intField, readText } from '../text.js';
-import { genreFlags, parseRatings } from './parse.js';
+import { DenseIds, genreFlags, parseRatings } from './parse.js';
 import type { MovieLens, Ratings } from './ratings.js';
 
 /**
@@ -30,7 +30,7 @@ export async function readMl1m(dir: string): Promise<{ data: MovieLens; ratings:
     'latin1',
     'ratings as "UserID::MovieID::Rating::Timestamp" lines',
   );
-  const userIndex = new Map<number, number>();
+  const userIds = new DenseIds();
   const ratings = parseRatings(ratingsFile, 0, (line) => {
     const [user, movie, rating] = fields(ratingsFile, line, '::', 4, 'UserID, MovieID, Rating, Timestamp');
     const userId = intField(ratingsFile, line, user, 'the user id', 1, 1e9);
@@ -38,14 +38,13 @@ export async function readMl1m(dir: string): Promise<{ data: MovieLens; ratings:
     const item = itemIndex.get(movieId);
     if (item === undefined)
       throw new DataError(ratingsFile.path, `line ${line + 1}`, `movie ${movieId} is not in movies.dat`);
-    if (!userIndex.has(userId)) userIndex.set(userId, userIndex.size);
-    return [userIndex.get(userId)!, item, intField(ratingsFile, line, rating, 'the rating', 1, 5)];
+    return [userIds.of(userId), item, intField(ratingsFile, line, rating, 'the rating', 1, 5)];
   });
   const { genres, itemGenres } = genreFlags(perItem, perItem.length);
   return {
     data: {
       name: 'ml-1m',
-      users: userIndex.size,
+      users: userIds.size,
       items: perItem.length,
       genres,
       itemGenres,

@@ -33,3 +33,18 @@ export function genreFlags(perItem: string[][], items: number): { genres: string
   });
   return { genres, itemGenres };
 }
+
+/** Maps sparse ids (e.g. MovieLens 1M / latest user ids) to dense 0-based indices in order of appearance. */
+export class DenseIds {
+  private readonly index = new Map<number, number>();
+
+  of(id: number): number {
+    let dense = this.index.get(id);
+    if (dense === undefined) this.index.set(id, (dense = this.index.size));
+    return dense;
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+}

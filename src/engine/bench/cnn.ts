@@ -1,6 +1,7 @@
 import { tf } from '../tf.js';
 import { buildResNet } from '../../models/resnet.js';
 import type { Workload } from './workload.js';
+import { minimizeStep } from './synthetic.js';
 
 /** experiments.md `cnn`: a ResNet-8-style net (16/32/64 channels), softmax cross-entropy, SGD momentum. */
 export function cnnWorkload(batch = 128): Workload {
@@ -25,15 +26,9 @@ export function cnnWorkload(batch = 128): Workload {
       );
       const optimizer = tf.train.momentum(0.1, 0.9);
       return {
-        step() {
-          const loss = optimizer.minimize(
-            () => tf.losses.softmaxCrossEntropy(labels, model.apply(images, { training: true }) as tf.Tensor),
-            true,
-          );
-          const value = loss!.dataSync()[0];
-          loss!.dispose();
-          return value;
-        },
+        step: minimizeStep(optimizer, () =>
+          tf.losses.softmaxCrossEntropy(labels, model.apply(images, { training: true }) as tf.Tensor),
+        ),
         dispose() {
           tf.dispose([images, labels]);
           optimizer.dispose();

@@ -1,9 +1,7 @@
 import { tf, type LayersModel } from '../tf.js';
 import { buildRecommender } from '../../models/recommender.js';
 import type { Workload } from './workload.js';
-
-const USERS = 943;
-const ITEMS = 1682;
+import { ITEMS, USERS, minimizeStep, ratingBatch } from './synthetic.js';
 
 /** experiments.md `rec-mlp`: E1's teacher (embeddings 64, dense 256-128-64, dense 1), MSE, Adam. */
 export function recMlpWorkload(
@@ -19,37 +17,14 @@ export function recMlpWorkload(
     batch,
     async prepare(random) {
       const built = model.build(random.seedInt());
-      const users = tf.tensor2d(
-        Int32Array.from({ length: batch }, () => random.int(USERS)),
-        [batch, 1],
-        'int32',
-      );
-      const items = tf.tensor2d(
-        Int32Array.from({ length: batch }, () => random.int(ITEMS)),
-        [batch, 1],
-        'int32',
-      );
-      const ratings = tf.tensor2d(
-        Float32Array.from({ length: batch }, () => 1 + random.int(5)),
-        [batch, 1],
-      );
+      const { users, items, ratings, all } = ratingBatch(random, batch);
       const optimizer = tf.train.adam(1e-3);
       return {
-        step() {
-          const loss = optimizer.minimize(
-            () =>
-              tf.losses.meanSquaredError(
-                ratings,
-                built.apply([users, items], { training: true }) as tf.Tensor,
-              ),
-            true,
-          );
-          const value = loss!.dataSync()[0];
-          loss!.dispose();
-          return value;
-        },
+        step: minimizeStep(optimizer, () =>
+          tf.losses.meanSquaredError(ratings, built.apply([users, items], { training: true }) as tf.Tensor),
+        ),
         dispose() {
-          tf.dispose([users, items, ratings]);
+          tf.dispose(all);
           optimizer.dispose();
           built.dispose();
         },

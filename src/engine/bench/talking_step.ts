@@ -1,11 +1,9 @@
-import { tf } from '../tf.js';
+import { tf, type Scalar } from '../tf.js';
 import { buildRecommender } from '../../models/recommender.js';
 import { createTalking } from '../../communication/talking.js';
 import { parseMethodConfig, type TalkingConfig } from '../../distill/config.js';
 import type { Workload } from './workload.js';
-
-const USERS = 943;
-const ITEMS = 1682;
+import { ITEMS, USERS, minimizeStep, ratingBatch } from './synthetic.js';
 
 /**
  * experiments.md `talking-step`: one `talking` training step (default options) of E1's teacher
@@ -30,20 +28,7 @@ export function talkingStepWorkload(batch = 1024): Workload {
         hidden: [32, 16],
         seed: random.seedInt(),
       });
-      const users = tf.tensor2d(
-        Int32Array.from({ length: batch }, () => random.int(USERS)),
-        [batch, 1],
-        'int32',
-      );
-      const items = tf.tensor2d(
-        Int32Array.from({ length: batch }, () => random.int(ITEMS)),
-        [batch, 1],
-        'int32',
-      );
-      const ratings = tf.tensor2d(
-        Float32Array.from({ length: batch }, () => 1 + random.int(5)),
-        [batch, 1],
-      );
+      const { users, items, ratings, all } = ratingBatch(random, batch);
       const distiller = createTalking(parseMethodConfig({ name: 'talking' }) as TalkingConfig, {
         teacher,
         student,
@@ -53,22 +38,16 @@ export function talkingStepWorkload(batch = 1024): Workload {
         fit: async () => {},
       });
       const [phase] = distiller.phases;
-      const variables = phase.groups.flatMap((g) => g.variables);
       const optimizer = tf.train.adam(1e-3);
       const batchOf = { inputs: [users, items], target: ratings, size: batch };
       return {
-        step() {
-          const loss = optimizer.minimize(
-            () => tf.addN(Object.values(phase.losses(batchOf, { epoch: 0 }))) as tf.Scalar,
-            true,
-            variables,
-          );
-          const value = loss!.dataSync()[0];
-          loss!.dispose();
-          return value;
-        },
+        step: minimizeStep(
+          optimizer,
+          () => tf.addN(Object.values(phase.losses(batchOf, { epoch: 0 }))) as Scalar,
+          phase.groups.flatMap((g) => g.variables),
+        ),
         dispose() {
-          tf.dispose([users, items, ratings]);
+          tf.dispose(all);
           optimizer.dispose();
           distiller.dispose();
           teacher.dispose();
