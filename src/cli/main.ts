@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerBenchCommand } from './bench.js';
+import { registerRunCommand } from './run.js';
 
 const program = new Command()
   .name('talking-models')
@@ -8,6 +9,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerBenchCommand(program);
+registerRunCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -35,7 +35,8 @@ function checkPairs(pairs: LayerPair[], student: ModelGraph, teacher: ModelGraph
     }
   }
   const last = pairs[pairs.length - 1].student;
-  if (!student.separators(student.outputName).includes(last)) {
+  // The last layer may be the output itself: the answer is then read as the prediction.
+  if (last !== student.outputName && !student.separators(student.outputName).includes(last)) {
     throw new Error(
       `talking: the student's output must be computable from its last communication layer "${last}"`,
     );
@@ -118,7 +119,10 @@ export function createTalking(config: TalkingConfig, ctx: MethodContext): Distil
     }
     if (!channelOnly && config.interactTask && w1 > 0 && lastAnswer) {
       const last = pairs[rounds].student;
-      const read = sGraph.run({ [last]: lastAnswer }, [sGraph.outputName], true)[sGraph.outputName];
+      const read =
+        last === sGraph.outputName
+          ? lastAnswer
+          : sGraph.run({ [last]: lastAnswer }, [sGraph.outputName], true)[sGraph.outputName];
       terms.interact_task = taskLoss(task, read, batch.target).mul(w1);
     }
     return terms;

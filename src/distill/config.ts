@@ -35,6 +35,11 @@ export const rkdSchema = z.strictObject({
   name: z.literal('rkd'),
   distanceWeight: z.number().min(0).default(25),
   angleWeight: z.number().min(0).default(50),
+  /**
+   * The angle term grows with the cube of the batch (512 examples: 134M angles), so relations are
+   * taken over at most this many examples of each (shuffled) batch.
+   */
+  relationSize: z.number().int().min(3).default(64),
   studentLayer: layerName.optional(),
   teacherLayer: layerName.optional(),
 });

@@ -102,3 +102,41 @@ test('relational KD: zero for the same structure at another scale; by hand for a
   const loss = relationalKdLoss(s, t, { distanceWeight: 1, angleWeight: 0 });
   close(value(loss), distanceTerm, 'distance term');
 });
+
+test('relational KD angle term equals a loop over every triplet', () => {
+  const points = [
+    [0.2, 1],
+    [1.5, -0.3],
+    [-1, 0.4],
+    [0.7, 0.9],
+  ];
+  const teacherPoints = [
+    [1, 0, 2],
+    [0, 1, 1],
+    [2, 2, 0],
+    [1, -1, 1],
+  ];
+  const huber = (d: number) => (Math.abs(d) < 1 ? 0.5 * d * d : Math.abs(d) - 0.5);
+  const cosines = (p: number[][]) => {
+    const out: number[] = [];
+    for (const xj of p) {
+      for (const xi of p) {
+        for (const xk of p) {
+          const a = xi.map((v, d) => v - xj[d]);
+          const b = xk.map((v, d) => v - xj[d]);
+          const na = Math.hypot(...a);
+          const nb = Math.hypot(...b);
+          out.push(na && nb ? a.reduce((sum, v, d) => sum + v * b[d], 0) / (na * nb) : 0);
+        }
+      }
+    }
+    return out;
+  };
+  const [cs, ct] = [cosines(points), cosines(teacherPoints)];
+  const expected = cs.reduce((sum, c, i) => sum + huber(c - ct[i]), 0) / cs.length;
+  const loss = relationalKdLoss(tf.tensor2d(points), tf.tensor2d(teacherPoints), {
+    distanceWeight: 0,
+    angleWeight: 1,
+  });
+  close(value(loss), expected, 'angle term');
+});

@@ -108,12 +108,20 @@ export function relationalKdLoss(
     };
     const distanceTerm = tf.losses.huberLoss(normalised(t), normalised(s), undefined, 1);
     const angles = (x: tf.Tensor2D) => {
-      // unit[j, i] = unit vector from x_j to x_i; angles[j, i, k] = cos of the angle at x_j between x_i and x_k.
-      const diff = x.expandDims(0).sub(x.expandDims(1));
-      // A repeated example gives a zero difference: its unit vector and gradient are 0, not 1/eps.
-      const squared = diff.square().sum(2, true);
-      const unit = diff.div(squared.maximum(1e-12).sqrt()).mul(tf.step(squared.sub(1e-12))) as tf.Tensor3D;
-      return tf.matMul(unit, unit, false, true);
+      // cos of the angle at x_j between x_i and x_k, for all (j, i, k), from the Gram matrix
+      // G = x x^T alone: <x_i - x_j, x_k - x_j> = G[i,k] - G[i,j] - G[j,k] + G[j,j]. One plain
+      // product and broadcasting, instead of n small batched products (slow on wasm).
+      const gram = x.matMul(x, false, true);
+      const diag = gram.mul(tf.eye(n)).sum(1);
+      const d2 = diag.expandDims(1).add(diag.expandDims(0)).sub(gram.mul(2));
+      // 1/|x_i - x_j|, and 0 for a repeated example (its angles are undefined; no gradient).
+      const inverse = tf.step(d2.sub(1e-12)).div(d2.maximum(1e-12).sqrt());
+      const dot = gram
+        .expandDims(0)
+        .sub(gram.expandDims(2))
+        .sub(gram.expandDims(1))
+        .add(diag.reshape([n, 1, 1]));
+      return dot.mul(inverse.expandDims(2)).mul(inverse.expandDims(1));
     };
     const angleTerm = tf.losses.huberLoss(angles(t), angles(s), undefined, 1);
     return distanceTerm.mul(distanceWeight).add(angleTerm.mul(angleWeight)) as Scalar;

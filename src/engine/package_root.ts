@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,4 +20,9 @@ const root = findRoot();
 
 export function packagePath(...parts: string[]): string {
   return join(root, ...parts);
+}
+
+/** This package's version, e.g. for cache keys. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 }

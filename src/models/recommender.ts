@@ -9,6 +9,12 @@ export interface RecommenderConfig {
   hidden: number[];
   seed: number;
   name?: string;
+  /**
+   * Initial bias of the rating output, best the mean training rating: starting near 0 puts every
+   * prediction below the rating scale, where clipped validation RMSE cannot move and early
+   * stopping ends training at once.
+   */
+  outputBias?: number;
 }
 
 /**
@@ -43,7 +49,12 @@ export function buildRecommender(config: RecommenderConfig): LayersModel {
       .apply(h) as tf.SymbolicTensor;
   });
   const rating = tf.layers
-    .dense({ units: 1, kernelInitializer: init(), name: 'rating' })
+    .dense({
+      units: 1,
+      kernelInitializer: init(),
+      biasInitializer: tf.initializers.constant({ value: config.outputBias ?? 0 }),
+      name: 'rating',
+    })
     .apply(h) as tf.SymbolicTensor;
   return tf.model({ inputs: [user.ids, item.ids], outputs: rating, name: config.name });
 }

@@ -90,14 +90,24 @@ export function createFitnet(
 /** Relational KD (Park et al. 2019) on the penultimate representations, plus the task loss. */
 export function createRkd(
   ctx: MethodContext,
-  config: { distanceWeight: number; angleWeight: number; studentLayer?: string; teacherLayer?: string },
+  config: {
+    distanceWeight: number;
+    angleWeight: number;
+    relationSize: number;
+    studentLayer?: string;
+    teacherLayer?: string;
+  },
 ): Distiller {
   const rep = representations(ctx, config.studentLayer, config.teacherLayer);
   return single(ctx, [], (batch) => {
     const { output, studentState, teacherState } = rep.run(batch.inputs);
     return {
       task: taskLoss(ctx.task, output, batch.target),
-      rkd: relationalKdLoss(studentState, teacherState, config),
+      rkd: relationalKdLoss(
+        studentState.slice(0, Math.min(config.relationSize, batch.size)),
+        teacherState.slice(0, Math.min(config.relationSize, batch.size)),
+        config,
+      ),
     };
   });
 }

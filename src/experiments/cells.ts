@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../models/io.js';
+import type { CellRecord } from './results.js';
+
+/** A cell's identity, also its file name. */
+export interface CellKey {
+  method: string;
+  task: string;
+  seed: number;
+}
+
+export const cellId = ({ method, task, seed }: CellKey) =>
+  `${method}__${task}__seed${seed}`.replace(/[^\w.-]+/g, '_');
+
+/**
+ * Finished cells, one JSON file each, written atomically as soon as a cell ends: a run killed at
+ * any point loses at most the cell in progress, which resumes from its own checkpoint.
+ */
+export class CellStore {
+  readonly dir: string;
+
+  constructor(outDir: string) {
+    this.dir = join(outDir, 'cells');
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  get(key: CellKey): CellRecord | undefined {
+    const file = join(this.dir, `${cellId(key)}.json`);
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as CellRecord) : undefined;
+  }
+
+  async put(key: CellKey, record: CellRecord): Promise<void> {
+    await writeFileAtomic(join(this.dir, `${cellId(key)}.json`), JSON.stringify(record));
+  }
+}
+
+/**
+ * Opens the cell store of `outDir` for a run of `config`. A fresh run clears earlier cells; a
+ * resumed one must have the same config, or its results would mix two experiments.
+ */
+export async function openCells(outDir: string, config: unknown, resume: boolean): Promise<CellStore> {
+  const hash = createHash('sha256').update(JSON.stringify(config)).digest('hex');
+  const stamp = join(outDir, 'config.sha256');
+  if (resume && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() !== hash) {
+    throw new Error(
+      `${outDir} holds a run of another configuration; resume it with the same flags, or start anew without --resume`,
+    );
+  }
+  if (!resume) {
+    rmSync(join(outDir, 'cells'), { recursive: true, force: true });
+    rmSync(join(outDir, 'runs'), { recursive: true, force: true });
+  }
+  const cells = new CellStore(outDir);
+  await writeFileAtomic(stamp, hash + '\n');
+  return cells;
+}

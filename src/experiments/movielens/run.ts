@@ -1,0 +1,183 @@
+import { join } from 'node:path';
+import type { LayersModel } from '../../engine/tf.js';
+import type { BackendName } from '../../engine/backend.js';
+import { buildRecommender } from '../../models/recommender.js';
+import { locateDataset, cacheDirectory } from '../../data/download.js';
+import { loadMovieLens } from '../../data/movielens/load.js';
+import { filterGenre, ratingsDataset, type MovieLens, type Ratings } from '../../data/movielens/ratings.js';
+import { distill } from '../../distill/distill.js';
+import type { MethodInput } from '../../distill/config.js';
+import { evaluate } from '../../distill/evaluate.js';
+import { cellId, openCells } from '../cells.js';
+import { cachedTeacher, fingerprint, teacherKey } from '../teacher_cache.js';
+import { writeOutputs } from '../output.js';
+import type { ExperimentProgress } from '../progress.js';
+import type { ResultFile } from '../results.js';
+import { packageVersion } from '../../engine/package_root.js';
+import type { MovielensGenreConfig } from './config.js';
+
+export interface RunOptions {
+  config: MovielensGenreConfig;
+  outDir: string;
+  backend: BackendName;
+  quick: boolean;
+  resume: boolean;
+  dataDir?: string;
+  cacheDir?: string;
+  command: string;
+  progress: ExperimentProgress;
+}
+
+/** The data files a dataset's teacher is trained from, for the teacher cache key. */
+function trainingFiles(config: MovielensGenreConfig, dir: string): string[] {
+  if (config.dataset === 'ml-100k') return ['u.item', `${config.split}.base`].map((f) => join(dir, f));
+  if (config.dataset === 'ml-1m') return ['movies.dat', 'ratings.dat'].map((f) => join(dir, f));
+  return ['movies.csv', 'ratings.csv'].map((f) => join(dir, f));
+}
+
+/**
+ * E1: pre-train (or reuse) the teacher on all genres, then for each genre, method and seed train
+ * the student on the genre's ratings and test it; every finished cell is kept, so `resume` goes
+ * on where a killed run stopped.
+ */
+export async function runMovielensGenre(options: RunOptions): Promise<ResultFile> {
+  const { config, outDir, progress } = options;
+  const started = new Date();
+  const cells = await openCells(outDir, config, options.resume);
+  const dir = await locateDataset(config.dataset, {
+    dataDir: options.dataDir,
+    cacheDir: options.cacheDir,
+    log: progress.message,
+  });
+  const { data, splits } = await loadMovieLens(config.dataset, dir, {
+    seed: config.dataSeed,
+    split: config.split,
+    validationFraction: config.validationFraction,
+  });
+  const clip = data.ratingRange;
+  const mean = (r: Ratings) => r.rating.reduce((a, b) => a + b, 0) / r.rating.length;
+  const recommender = (
+    shape: { embedding: number; hidden: number[] },
+    seed: number,
+    name: string,
+    bias: number,
+  ) => buildRecommender({ users: data.users, items: data.items, ...shape, seed, name, outputBias: bias });
+
+  const teacherSetup = {
+    // A new release may build or train teachers differently: never reuse another version's.
+    version: packageVersion(),
+    model: config.teacher,
+    training: config.teacherTraining,
+    dataset: config.dataset,
+    split: config.split,
+    validationFraction: config.validationFraction,
+    dataSeed: config.dataSeed,
+  };
+  const key = teacherKey(teacherSetup, await fingerprint(trainingFiles(config, dir)));
+  const teacher = await cachedTeacher(cacheDirectory({ cacheDir: options.cacheDir }), key, async () => {
+    progress.message(`pre-training the teacher on all ${splits.train.rating.length} training ratings`);
+    const model = recommender(config.teacher, config.teacherTraining.seed, 'teacher', mean(splits.train));
+    const result = await distill({
+      student: model,
+      method: { name: 'student' },
+      task: 'regression',
+      data: { train: ratingsDataset(splits.train), validation: ratingsDataset(splits.validation) },
+      training: { ...config.teacherTraining, clip },
+      events: progress.training,
+    });
+    return { model, info: { epochs: result.epochs, validation: result.validation?.value ?? NaN } };
+  });
+  if (teacher.cached) progress.message(`reusing the pre-trained teacher ${key} from the cache`);
+  const testOf = (r: Ratings) => evaluate(teacher.model, ratingsDataset(r), 'regression', { clip }).value;
+  const byTask = Object.fromEntries(config.genres.map((g) => [g, testOf(filterGenre(data, splits.test, g))]));
+
+  const plan = config.genres.flatMap((task) =>
+    config.methods.flatMap((method) =>
+      Array.from({ length: config.seeds }, (_, seed) => ({ task, method, seed })),
+    ),
+  );
+  for (const [index, key] of plan.entries()) {
+    if (cells.get(key)) {
+      progress.cellEnd(index, plan.length, `${cellId(key)}: done before, kept`);
+      continue;
+    }
+    progress.cellStart(index, plan.length, cellId(key));
+    const genreMean = mean(filterGenre(data, splits.train, key.task));
+    const record = await runCell(options, data, splits, teacher.model, key, (shape, seed, name) =>
+      recommender(shape, seed, name, genreMean),
+    );
+    await cells.put(key, record);
+    const { row } = record;
+    progress.cellEnd(
+      index,
+      plan.length,
+      `${cellId(key)}: test RMSE ${row.value.toFixed(4)} (best epoch ${row.bestEpoch} of ${row.epochs}, ${row.seconds.toFixed(1)} s)`,
+    );
+  }
+  return writeOutputs(
+    outDir,
+    `MovieLens genre experiment (${config.dataset}${options.quick ? ', quick' : ''})`,
+    {
+      suite: 'movielens-genre',
+      dataset: config.dataset,
+      backend: options.backend,
+      quick: options.quick,
+      config,
+      command: options.command,
+      started: started.toISOString(),
+      seconds: (Date.now() - started.getTime()) / 1000,
+      teacher: { metric: 'rmse', value: testOf(splits.test), byTask },
+    },
+    plan.map((key) => cells.get(key)!),
+  );
+}
+
+async function runCell(
+  options: RunOptions,
+  data: MovieLens,
+  splits: { train: Ratings; validation: Ratings; test: Ratings },
+  teacher: LayersModel,
+  key: { task: string; method: string; seed: number },
+  recommender: (shape: { embedding: number; hidden: number[] }, seed: number, name: string) => LayersModel,
+) {
+  const { config } = options;
+  const clip = data.ratingRange;
+  const genre = (r: Ratings) => ratingsDataset(filterGenre(data, r, key.task));
+  const seed = 1000 * (key.seed + 1);
+  const student = recommender(config.student, seed, 'student');
+  const assistant = recommender(config.assistant, seed + 1, 'assistant');
+  const started = performance.now();
+  const result = await distill({
+    teacher,
+    student,
+    assistant,
+    // Variants were validated with the config; distill() validates again and fills defaults.
+    method: (config.variants[key.method] ?? { name: key.method }) as MethodInput,
+    task: 'regression',
+    data: { train: genre(splits.train), validation: genre(splits.validation) },
+    training: { ...config.training, clip, seed: key.seed },
+    outDir: join(options.outDir, 'runs', cellId(key)),
+    resume: options.resume,
+    events: options.progress.training,
+  });
+  const test = evaluate(student, genre(splits.test), 'regression', { clip });
+  student.dispose();
+  assistant.dispose();
+  return {
+    row: {
+      ...key,
+      metric: 'rmse' as const,
+      value: test.value,
+      validation: result.validation?.value ?? NaN,
+      epochs: result.epochs,
+      bestEpoch: result.bestEpoch,
+      seconds: (performance.now() - started) / 1000,
+    },
+    history: result.history.map(({ label, phase, epoch, validation }) => ({
+      label,
+      phase,
+      epoch,
+      validation,
+    })),
+  };
+}

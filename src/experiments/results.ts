@@ -1,0 +1,73 @@
+import type { EpochRecord } from '../distill/history.js';
+
+/** One trained and evaluated cell: a method on a task with a seed (experiments.md's rows). */
+export interface ResultRow {
+  method: string;
+  task: string;
+  seed: number;
+  metric: 'rmse' | 'accuracy';
+  value: number;
+  /** Validation metric of the restored (best) epoch. */
+  validation: number;
+  epochs: number;
+  bestEpoch: number;
+  seconds: number;
+}
+
+export interface SummaryRow {
+  method: string;
+  task: string;
+  metric: 'rmse' | 'accuracy';
+  mean: number;
+  std: number;
+  n: number;
+}
+
+/** The result JSON of experiments.md. */
+export interface ResultFile {
+  suite: string;
+  dataset: string;
+  backend: string;
+  quick: boolean;
+  config: unknown;
+  command: string;
+  started: string;
+  seconds: number;
+  teacher: { metric: 'rmse' | 'accuracy'; value: number; byTask: Record<string, number> };
+  rows: ResultRow[];
+  summary: SummaryRow[];
+}
+
+/** A cell as stored on disk: its row and its learning curve, for plots. */
+export interface CellRecord {
+  row: ResultRow;
+  history: Pick<EpochRecord, 'label' | 'phase' | 'epoch' | 'validation'>[];
+}
+
+/** Mean and sample standard deviation (n - 1) of each method on each task. */
+export function summarize(rows: ResultRow[]): SummaryRow[] {
+  const groups = new Map<string, ResultRow[]>();
+  for (const row of rows) {
+    const key = `${row.method}\u0000${row.task}`;
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  return [...groups.values()].map((group) => {
+    const values = group.map((r) => r.value);
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const variance =
+      values.length > 1 ? values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1) : 0;
+    return {
+      method: group[0].method,
+      task: group[0].task,
+      metric: group[0].metric,
+      mean,
+      std: Math.sqrt(variance),
+      n: values.length,
+    };
+  });
+}
+
+/** Whether `a` beats `b` on this metric. */
+export function beats(metric: 'rmse' | 'accuracy', a: number, b: number): boolean {
+  return metric === 'rmse' ? a < b : a > b;
+}

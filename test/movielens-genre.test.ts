@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { writeMovieLensFixture } from '../src/data/movielens/fixtures.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const cli = here.includes('/dist/')
+  ? [join(here, '..', 'src', 'cli', 'main.js')]
+  : ['--import', 'tsx', join(here, '..', 'src', 'cli', 'main.ts')];
+const run = (args: string[]) =>
+  promisify(execFile)(process.execPath, [...cli, ...args], { maxBuffer: 1 << 24 });
+
+let root: string;
+let data: string;
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'tm-e1-'));
+  data = await writeMovieLensFixture(join(root, 'data'), 'ml-100k');
+});
+after(() => rm(root, { recursive: true, force: true }));
+
+const common = (out: string) => [
+  'run',
+  'movielens-genre',
+  '--backend',
+  'wasm',
+  '--data-dir',
+  data,
+  '--cache-dir',
+  join(root, 'cache'),
+  '--genres',
+  'Action,Comedy',
+  '--methods',
+  'student,kd,talking',
+  '--seeds',
+  '2',
+  '--epochs',
+  '2',
+  '--out',
+  out,
+];
+
+test('a run writes results.json, report.md and plots; --resume recomputes nothing', async () => {
+  const out = join(root, 'e1');
+  const first = await run(common(out));
+  assert.match(first.stdout, /pre-training the teacher/);
+  const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+  assert.equal(result.suite, 'movielens-genre');
+  assert.equal(result.dataset, 'ml-100k');
+  assert.equal(result.backend, 'wasm');
+  assert.equal(result.rows.length, 12);
+  assert.equal(result.summary.length, 6);
+  for (const row of result.rows)
+    assert.ok(
+      row.metric === 'rmse' && row.value > 0 && row.value < 4 && row.epochs >= 1,
+      JSON.stringify(row),
+    );
+  assert.ok(result.summary.every((s: { n: number }) => s.n === 2));
+  assert.ok(result.teacher.value > 0 && result.teacher.byTask.Action > 0);
+  const report = await readFile(join(out, 'report.md'), 'utf8');
+  assert.match(report, /\| task \| teacher \| student \| kd \| talking \|/);
+  assert.match(report, /\*\*\d\.\d{4} ± \d\.\d{4}\*\*/, 'the best of a row is bold');
+  assert.match(report, /\(-?\d+\.\d%\)/, 'changes against student');
+  assert.match(report, /so the lead is (not )?larger than the seed spread/);
+  for (const svg of ['metric-by-task.svg', 'learning-curves.svg']) {
+    assert.match(await readFile(join(out, svg), 'utf8'), /^<svg[\s\S]*<\/svg>$/);
+  }
+  const again = await run([...common(out), '--resume']);
+  assert.match(again.stdout, /reusing the pre-trained teacher/);
+  assert.equal((again.stdout.match(/done before, kept/g) ?? []).length, 12);
+  const rows = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')).rows;
+  assert.deepEqual(rows, result.rows);
+  await assert.rejects(
+    run([...common(out), '--seeds', '3', '--resume']),
+    /holds a run of another configuration/,
+  );
+});
+
+test('a run killed mid-way completes with --resume, keeping finished cells', async () => {
+  const out = join(root, 'killed');
+  const child = spawn(process.execPath, [...cli, ...common(out)], { stdio: 'ignore' });
+  const cellsDir = join(out, 'cells');
+  await new Promise<void>((resolve, reject) => {
+    const poll = setInterval(() => {
+      if (existsSync(cellsDir) && readdirSync(cellsDir).some((f) => f.endsWith('.json'))) {
+        clearInterval(poll);
+        child.kill('SIGKILL');
+        resolve();
+      }
+    }, 50);
+    child.on('exit', () => {
+      clearInterval(poll);
+      reject(new Error('the run ended before it could be killed'));
+    });
+  });
+  const kept = readdirSync(cellsDir).length;
+  const resumed = await run([...common(out), '--resume']);
+  assert.ok((resumed.stdout.match(/done before, kept/g) ?? []).length >= kept);
+  assert.equal(JSON.parse(await readFile(join(out, 'results.json'), 'utf8')).rows.length, 12);
+});
+
+for (const dataset of ['ml-1m', 'ml-latest'] as const) {
+  test(`the same command reads ${dataset} files`, async () => {
+    const dir = await writeMovieLensFixture(join(root, `data-${dataset}`), dataset);
+    const out = join(root, dataset);
+    await run([
+      'run',
+      'movielens-genre',
+      '--dataset',
+      dataset,
+      '--data-dir',
+      dir,
+      '--cache-dir',
+      join(root, 'cache'),
+      '--genres',
+      'Drama',
+      '--methods',
+      'student,kd',
+      '--seeds',
+      '1',
+      '--epochs',
+      '2',
+      '--out',
+      out,
+    ]);
+    const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+    assert.equal(result.dataset, dataset);
+    assert.equal(result.rows.length, 2);
+  });
+}
+
+test('an unknown method or genre is refused with the allowed values', async () => {
+  await assert.rejects(
+    run([
+      'run',
+      'movielens-genre',
+      '--data-dir',
+      data,
+      '--methods',
+      'student,telepathy',
+      '--out',
+      join(root, 'bad'),
+    ]),
+    /methods: "telepathy" is neither a method \(student, kd, fitnet, rkd, dkd, takd, talking\)/,
+  );
+  await assert.rejects(
+    run([
+      'run',
+      'movielens-genre',
+      '--data-dir',
+      data,
+      '--cache-dir',
+      join(root, 'cache'),
+      '--genres',
+      'Western',
+      '--methods',
+      'student',
+      '--epochs',
+      '1',
+      '--out',
+      join(root, 'bad2'),
+    ]),
+    /Unknown genre "Western" in ml-100k; expected one of unknown, Action, Comedy, Drama/,
+  );
+});
