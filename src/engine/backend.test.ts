@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { tf } from './tf.js';
@@ -32,7 +33,7 @@ test(
   async () => {
     await assert.rejects(
       initBackend('tensorflow'),
-      /needs @tensorflow\/tfjs-node.*Use --backend wasm or cpu/s,
+      /Backend "tensorflow" could not be initialised: it needs @tensorflow\/tfjs-node.*Use --backend wasm or cpu/s,
     );
   },
 );
@@ -44,23 +45,48 @@ test('an unknown backend is rejected with the allowed names', async () => {
   );
 });
 
-test('an error after the wasm backend loads is reported briefly, not with the runtime source', async () => {
-  const script = [
+/** Runs a tiny ES module script in a fresh Node process (the repository's sources through tsx). */
+async function runScript(lines: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
+  const root = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/dist\/?$/, '');
+  return promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', lines.join('\n')],
+    {
+      cwd: root,
+    },
+  ).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => error,
+  );
+}
+
+for (const [how, failure] of [
+  ['a thrown error', "throw new Error('boom');"],
+  ['a rejected promise', "Promise.reject(new Error('boom'));"],
+  ['an error in a timer', "setTimeout(() => { throw new Error('boom'); });"],
+]) {
+  test(`${how} after the wasm backend loads is reported briefly, not with the runtime source`, async () => {
+    const { code, stderr } = await runScript([
+      "const { initBackend } = await import('./src/engine/backend.ts');",
+      "await initBackend('wasm');",
+      failure,
+    ]);
+    assert.equal(code, 1, 'Node exits with 1 on an uncaught error (the runtime handler gave 7)');
+    assert.match(stderr, /Error: boom/);
+    assert.ok(stderr.length < 3000, `stderr is ${stderr.length} characters:\n${stderr.slice(0, 500)}`);
+  });
+}
+
+test('the cpu backend does not print the tfjs-node banner, chosen or by default', async () => {
+  const { code, stdout, stderr } = await runScript([
+    "const { tf } = await import('./src/engine/tf.ts');",
+    'tf.tensor([1]).print();',
     "const { initBackend } = await import('./src/engine/backend.ts');",
     "await initBackend('wasm');",
-    "throw new Error('boom');",
-  ].join('\n');
-  const run = promisify(execFile)(
-    process.execPath,
-    ['--import', 'tsx', '--input-type=module', '-e', script],
-    {
-      cwd: new URL('../..', import.meta.url).pathname.replace(/\/dist\/?$/, ''),
-    },
-  );
-  const error = await run.then(
-    () => assert.fail('the script should fail'),
-    (e: { stderr: string }) => e,
-  );
-  assert.match(error.stderr, /Error: boom/);
-  assert.ok(error.stderr.length < 3000, `stderr is ${error.stderr.length} characters`);
+    "await initBackend('cpu');",
+    'tf.tensor([2]).print();',
+  ]);
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /\[1\][\s\S]*\[2\]/);
+  assert.doesNotMatch(stdout + stderr, /tfjs-node|====/);
 });

@@ -16,23 +16,21 @@ const require = createRequire(import.meta.url);
  * library, which fails on offline machines, and npm then leaves it out. Loading it registers the
  * `tensorflow` backend on the same tfjs-core instance.
  */
-async function loadTensorflowBackend(): Promise<boolean> {
+async function loadTensorflowBackend(): Promise<void> {
   try {
     await import('@tensorflow/tfjs-node' as string);
-    return tf.findBackendFactory('tensorflow') != null;
-  } catch {
-    return false;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new Error(
+      'it needs @tensorflow/tfjs-node, which is not installed here (its install script downloads ' +
+        'libtensorflow). Use --backend wasm or cpu.',
+    );
   }
 }
 
-async function loadWasmBackend(): Promise<boolean> {
-  try {
-    await import('@tensorflow/tfjs-backend-wasm');
-    registerWasmKernels();
-    return tf.findBackendFactory('wasm') != null;
-  } catch {
-    return false;
-  }
+async function loadWasmBackend(): Promise<void> {
+  await import('@tensorflow/tfjs-backend-wasm');
+  registerWasmKernels();
 }
 
 const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
@@ -58,29 +56,15 @@ async function withoutRuntimeHandlers<T>(load: () => Promise<T>): Promise<T> {
   }
 }
 
-async function activate(name: BackendName): Promise<boolean> {
-  const loaded =
-    name === 'tensorflow' ? await loadTensorflowBackend() : name === 'wasm' ? await loadWasmBackend() : true;
-  if (!loaded) return false;
-  try {
-    const selected = await withoutRuntimeHandlers(async () => {
-      const ok = await tf.setBackend(name);
-      await tf.ready();
-      return ok;
-    });
-    return selected && tf.getBackend() === name;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * On its first tensor in Node, the cpu backend prints a banner advising tfjs-node; our commands
- * say which backend runs themselves, and the banner would litter every test and result log.
- * The backend keeps that state in a `firstUse` field.
- */
-function silenceCpuBanner(): void {
-  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+/** Makes `name` the active backend, throwing why it cannot be. */
+async function activate(name: BackendName): Promise<void> {
+  if (name === 'tensorflow') await loadTensorflowBackend();
+  if (name === 'wasm') await loadWasmBackend();
+  if (tf.findBackendFactory(name) == null) throw new Error('loading it did not register it with tfjs');
+  // setBackend reports a failed initialisation by returning false after a console warning.
+  const selected = await withoutRuntimeHandlers(() => tf.setBackend(name));
+  if (!selected || tf.getBackend() !== name) throw new Error('its initialisation failed');
+  await tf.ready();
 }
 
 /**
@@ -93,21 +77,17 @@ export async function initBackend(request: BackendRequest = 'auto'): Promise<Bac
     throw new Error(`Unknown backend "${String(request)}"; expected one of ${BACKEND_REQUESTS.join(', ')}`);
   }
   const order: BackendName[] = request === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [request];
+  const failures: string[] = [];
   for (const name of order) {
-    if (tf.getBackend() === name && tf.engine().backendName === name) return name;
-    if (await activate(name)) {
-      await tf.ready();
-      if (name === 'cpu') silenceCpuBanner();
+    if (tf.engine().backendName === name) return name;
+    try {
+      await activate(name);
       return name;
+    } catch (error) {
+      failures.push(`Backend "${name}" could not be initialised: ${(error as Error).message}`);
     }
   }
-  if (request === 'tensorflow') {
-    throw new Error(
-      'Backend "tensorflow" needs @tensorflow/tfjs-node, which is not installed here (its install ' +
-        'script downloads libtensorflow). Use --backend wasm or cpu.',
-    );
-  }
-  throw new Error(`Backend "${request}" could not be initialised`);
+  throw new Error(failures.join('\n'));
 }
 
 /** The version of tfjs-core in use, for result files. */

@@ -5,5 +5,24 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+/**
+ * On its first tensor in Node, the cpu backend prints a banner advising tfjs-node (it is its
+ * `firstUse` field). Our commands say which backend runs themselves, and the banner would litter
+ * every test and result log. The factory is wrapped here, before any backend exists, so that every
+ * cpu backend is quiet, also the one tfjs picks by itself when nothing was selected; the global
+ * flags that also hide it (`PROD`, `IS_TEST`) would hide all other tfjs warnings too.
+ */
+function registerQuietCpuBackend(): void {
+  const factory = tf.findBackendFactory('cpu');
+  if (factory == null) return;
+  tf.removeBackend('cpu');
+  tf.registerBackend(
+    'cpu',
+    () => Object.assign(factory() as tf.KernelBackend, { firstUse: false }),
+    1 /* tfjs-backend-cpu's own priority, below the accelerated backends */,
+  );
+}
+registerQuietCpuBackend();
+
 export { tf };
 export type { Tensor, Scalar, Variable, LayersModel, SymbolicTensor } from '@tensorflow/tfjs';
