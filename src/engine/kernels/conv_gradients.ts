@@ -1,6 +1,6 @@
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf.js';
-import { overrideWasmKernel, type WasmKernelArgs, type WasmKernelFunc } from './wasm_backend.js';
+import { Scratch } from './scratch.js';
+import { overrideWasmKernel, type WasmKernelArgs } from './wasm_backend.js';
 
 /**
  * Convolution gradients for the wasm backend, both computed by its fast forward Conv2D kernel
@@ -10,33 +10,8 @@ import { overrideWasmKernel, type WasmKernelArgs, type WasmKernelFunc } from './
 
 type Info = tf.TensorInfo;
 
-function kernel(name: string): WasmKernelFunc {
-  const config = tf.getKernel(name, 'wasm');
-  if (config == null) throw new Error(`The wasm backend has no ${name} kernel to build on`);
-  return config.kernelFunc as unknown as WasmKernelFunc;
-}
-
-/** Runs wasm kernels and frees every intermediate result it made once the caller is done. */
-class Scratch {
-  private readonly made: Info[] = [];
-  constructor(readonly backend: BackendWasm) {}
-
-  run(name: string, inputs: Record<string, Info>, attrs: Record<string, unknown> = {}): Info {
-    const out = kernel(name)({ inputs, backend: this.backend, attrs }) as Info;
-    this.made.push(out);
-    return out;
-  }
-
-  /** Keeps `result` and frees the rest. */
-  finish(result: Info): Info {
-    for (const info of this.made) if (info !== result) this.backend.disposeData(info.dataId);
-    return result;
-  }
-
-  transpose(x: Info, perm: number[]): Info {
-    return this.run('Transpose', { x }, { perm });
-  }
-
+/** Scratch with the re-arrangements the convolution gradients need. */
+class ConvScratch extends Scratch {
   /** Keeps rows [top, top + height) and columns [left, left + width) of an NHWC tensor. */
   cropSpatial(x: Info, top: number, height: number, left: number, width: number): Info {
     if (top === 0 && left === 0 && height === x.shape[1] && width === x.shape[2]) return x;
@@ -80,8 +55,7 @@ class Scratch {
     const [n, h, w, c] = x.shape;
     const outH = (h - 1) * sh + 1;
     const outW = (w - 1) * sw + 1;
-    const out = this.backend.makeOutput([n, outH, outW, c], 'float32');
-    this.made.push(out);
+    const out = this.output([n, outH, outW, c]);
     const target = this.backend.typedArrayFromHeap(out);
     const source = this.backend.typedArrayFromHeap(x);
     target.fill(0);
@@ -143,7 +117,7 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): Info 
   const g = geometry(x.shape, filterShape, attrs!);
   const [, height, width] = x.shape;
   const [, outHeight, outWidth] = dy.shape;
-  const scratch = new Scratch(backend);
+  const scratch = new ConvScratch(backend);
   const xSwapped = scratch.transpose(x, [3, 1, 2, 0]);
   const dyAsFilter = scratch.transpose(dy, [1, 2, 0, 3]);
   const usedHeight = g.filterHeight - 1 + (outHeight - 1) * g.strides[0] + 1;
@@ -166,7 +140,7 @@ function conv2DBackpropInput({ inputs, backend, attrs }: WasmKernelArgs): Info {
   const { inputShape } = attrs as { inputShape: number[] };
   const g = geometry(inputShape, filter.shape, attrs!);
   const [, height, width] = inputShape;
-  const scratch = new Scratch(backend);
+  const scratch = new ConvScratch(backend);
   const dilated = scratch.dilate(dy, g.strides);
   const flipped = scratch.run('Reverse', { x: filter }, { dims: [0, 1] });
   const swapped = scratch.transpose(flipped, [0, 1, 3, 2]);

@@ -1,4 +1,7 @@
+import { registerChannelAffine } from './channel_affine.js';
+import { registerChannelSums } from './channel_sums.js';
 import { registerConvGradients } from './conv_gradients.js';
+import { registerSharedIdentity } from './shared_identity.js';
 import { registerTile } from './tile.js';
 import { registerTransposedMatMul } from './transposed_matmul.js';
 import { registerUnsortedSegmentSum } from './unsorted_segment_sum.js';
@@ -16,4 +19,7 @@ export function registerWasmKernels(): void {
   registerUnsortedSegmentSum();
   registerConvGradients();
   registerTile();
+  registerChannelAffine();
+  registerChannelSums();
+  registerSharedIdentity();
 }
