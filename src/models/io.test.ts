@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile, truncate } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -49,8 +49,9 @@ test('a residual net with batch norm round-trips, moving statistics included', a
   await assertSamePredictions(model, tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 3), join(dir, 'resnet'));
 });
 
-test('saving over an existing model replaces it whole', async () => {
-  const folder = join(dir, 'replace');
+test('saving over an existing model replaces it whole and leaves no temporary files', async () => {
+  const parent = join(dir, 'replace');
+  const folder = join(parent, 'model');
   await saveModel(buildRecommender({ users: 5, items: 5, embedding: 2, hidden: [3], seed: 1 }), folder);
   const second = buildRecommender({ users: 5, items: 5, embedding: 2, hidden: [3], seed: 2 });
   await assertSamePredictions(
@@ -58,6 +59,8 @@ test('saving over an existing model replaces it whole', async () => {
     [tf.tensor2d([1], [1, 1], 'int32'), tf.tensor2d([2], [1, 1], 'int32')],
     folder,
   );
+  assert.deepEqual(await readdir(parent), ['model']);
+  assert.deepEqual((await readdir(folder)).sort(), ['model.json', 'weights.bin']);
 });
 
 test('missing, corrupt and truncated model files give errors naming the file', async () => {
@@ -72,12 +75,36 @@ test('missing, corrupt and truncated model files give errors naming the file', a
   await rm(join(folder, 'weights.bin'));
   await assert.rejects(loadModel(folder), /weights\.bin: cannot read model weights \(no such file\)/);
   await writeFile(join(folder, 'model.json'), '{"modelTopology": ');
-  await assert.rejects(loadModel(folder), /broken\/model\.json: not valid JSON/);
-  await writeFile(join(folder, 'model.json'), '{"format": "layers-model"}');
+  await assert.rejects(loadModel(folder), /broken\/model\.json: the model description is not valid JSON/);
+  await writeFile(join(folder, 'model.json'), '{"format": "layers-model", "modelTopology": {}}');
   await assert.rejects(
     loadModel(folder),
-    /model\.json: expected "modelTopology" and a "weightsManifest" list/,
+    /model\.json: the model description is not as expected:\n.*\n.*at weightsManifest/,
   );
+});
+
+test('a manifest that does not fit the model names the file and the weight', async () => {
+  const folder = join(dir, 'mismatch');
+  await saveModel(buildRecommender({ users: 5, items: 5, embedding: 2, hidden: [3], seed: 1 }), folder);
+  const file = join(folder, 'model.json');
+  const original = await readFile(file, 'utf8');
+  const edit = async (
+    change: (weights: { name: string; dtype: string; quantization?: object }[]) => void,
+  ) => {
+    const json = JSON.parse(original);
+    change(json.weightsManifest[0].weights);
+    await writeFile(file, JSON.stringify(json));
+  };
+
+  await edit((weights) => (weights[0].name = 'nothere/kernel'));
+  await assert.rejects(loadModel(folder), /mismatch\/model\.json: .*no target variable: nothere\/kernel/);
+  await edit((weights) => (weights[0].dtype = 'float64'));
+  await assert.rejects(
+    loadModel(folder),
+    /model\.json: .*not as expected:\n.*float32.*\n.*weights\[0\]\.dtype/,
+  );
+  await edit((weights) => (weights[0].quantization = { dtype: 'uint8', scale: 1, min: 0 }));
+  await assert.rejects(loadModel(folder), /model\.json: weight "user_embedding\/embeddings" is quantized/);
 });
 
 test('named tensors round-trip (float32 and int32) and bad files are named', async () => {
@@ -98,9 +125,28 @@ test('named tensors round-trip (float32 and int32) and bad files are named', asy
     assert.deepEqual(loaded[name].shape, t.shape);
     assert.deepEqual(Array.from(loaded[name].dataSync()), Array.from(t.dataSync()));
   }
+  await assert.rejects(
+    saveTensors(file, { flags: tf.tensor1d([1], 'bool') }),
+    /state\.tensors: "flags" has dtype bool; only float32 and int32 are stored/,
+  );
+  assert.deepEqual(Array.from((await loadTensors(file)).a.dataSync()), [1.5, -2, 3, 4], 'file kept');
+
   const bytes = await readFile(file);
   await writeFile(file, bytes.subarray(0, bytes.length - 4));
   await assert.rejects(loadTensors(file), /state\.tensors: "b\/c" needs 12 bytes .* the file ends first/);
+  await writeFile(file, Buffer.concat([bytes, Buffer.alloc(4)]));
+  await assert.rejects(
+    loadTensors(file),
+    /state\.tensors: expected 28 bytes of values for the 3 tensors .* found 32/,
+  );
+  // Same length, so only the header's content is wrong.
+  await writeFile(file, Buffer.from(bytes.toString('latin1').replace('"int32"', '"int64"'), 'latin1'));
+  await assert.rejects(
+    loadTensors(file),
+    /state\.tensors: the header is not as expected:\n.*\n.*at \["b\/c"\]\.dtype/,
+  );
+  await writeFile(file, bytes.subarray(0, 40));
+  await assert.rejects(loadTensors(file), /state\.tensors: the header needs \d+ bytes, but the file has 40/);
   await writeFile(file, 'hello');
   await assert.rejects(loadTensors(file), /state\.tensors: not a talking-models tensor file/);
 });

@@ -1,12 +1,14 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { tf, type LayersModel, type Tensor } from '../engine/tf.js';
 
 /**
  * Model and tensor files with Node's fs, so that models save and load without tfjs-node. A model
  * is a folder with tfjs's own layout (`model.json` + `weights.bin`), readable by
- * `tf.loadLayersModel` in a browser too.
+ * `tf.loadLayersModel` in a browser too. Every write goes to a temporary name first and is renamed
+ * into place, so an interrupted save leaves the previous files, never half-written ones.
  */
 
 const MODEL_JSON = 'model.json';
@@ -14,12 +16,58 @@ const WEIGHTS_BIN = 'weights.bin';
 
 const BYTES_PER_ELEMENT: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
 
+const manifestSchema = z.looseObject({
+  modelTopology: z.looseObject({}),
+  weightsManifest: z.array(
+    z.looseObject({
+      paths: z.array(z.string()),
+      weights: z.array(
+        z.looseObject({
+          name: z.string(),
+          shape: z.array(z.int().nonnegative()),
+          dtype: z.enum(Object.keys(BYTES_PER_ELEMENT)),
+        }),
+      ),
+    }),
+  ),
+});
+
+function parseJson<T>(file: string, text: string, schema: z.ZodType<T>, what: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${file}: ${what} is not valid JSON (${(error as Error).message})`);
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new Error(`${file}: ${what} is not as expected:\n${z.prettifyError(result.error)}`);
+  }
+  return result.data;
+}
+
 function expectedBytes(specs: tf.io.WeightsManifestEntry[], file: string): number {
   return specs.reduce((total, spec) => {
-    const bytes = BYTES_PER_ELEMENT[spec.dtype];
-    if (bytes == null) throw new Error(`${file}: weight "${spec.name}" has unsupported dtype ${spec.dtype}`);
-    return total + bytes * spec.shape.reduce((a, b) => a * b, 1);
+    // Quantized weights (from tfjs-converter) are stored in fewer bytes than their dtype says.
+    if (spec.quantization != null) {
+      throw new Error(`${file}: weight "${spec.name}" is quantized; expected plain ${spec.dtype} values`);
+    }
+    return total + BYTES_PER_ELEMENT[spec.dtype] * tf.util.sizeFromShape(spec.shape);
   }, 0);
+}
+
+/**
+ * Writes a file and flushes it to the disk, so that a later rename cannot reach the disk before
+ * the data (after a power cut that would leave an empty file under the final name).
+ */
+async function writeDurably(file: string, data: string | Uint8Array): Promise<void> {
+  const handle = await open(file, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -40,7 +88,7 @@ export async function replaceFolder(dir: string, write: (tmp: string) => Promise
 /** Writes a file by renaming a complete temporary copy over it. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
+  await writeDurably(tmp, data);
   await rename(tmp, file);
 }
 
@@ -59,7 +107,7 @@ export async function saveModel(model: LayersModel, dir: string): Promise<void> 
     tf.io.withSaveHandler(async (artifacts) => {
       const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData);
       await replaceFolder(dir, async (tmp) => {
-        await writeFile(join(tmp, WEIGHTS_BIN), new Uint8Array(weightData));
+        await writeDurably(join(tmp, WEIGHTS_BIN), new Uint8Array(weightData));
         const modelJson = {
           format: artifacts.format,
           generatedBy: artifacts.generatedBy,
@@ -67,7 +115,7 @@ export async function saveModel(model: LayersModel, dir: string): Promise<void> 
           modelTopology: artifacts.modelTopology,
           weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs }],
         };
-        await writeFile(join(tmp, MODEL_JSON), JSON.stringify(modelJson));
+        await writeDurably(join(tmp, MODEL_JSON), JSON.stringify(modelJson));
       });
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     }),
@@ -78,24 +126,15 @@ export async function saveModel(model: LayersModel, dir: string): Promise<void> 
 export async function loadModel(dir: string): Promise<LayersModel> {
   const jsonFile = join(dir, MODEL_JSON);
   const raw = await readOrExplain(jsonFile, 'the model description');
-  let parsed: { modelTopology?: object; weightsManifest?: tf.io.WeightsManifestConfig };
-  try {
-    parsed = JSON.parse(raw.toString('utf8'));
-  } catch (error) {
-    throw new Error(`${jsonFile}: not valid JSON (${(error as Error).message})`);
-  }
-  if (parsed.modelTopology == null || !Array.isArray(parsed.weightsManifest)) {
-    throw new Error(`${jsonFile}: expected "modelTopology" and a "weightsManifest" list`);
-  }
-  const groups = parsed.weightsManifest;
-  const specs = groups.flatMap((group) => group.weights);
-  const paths = groups.flatMap((group) => group.paths);
-  const buffers = await Promise.all(paths.map((path) => readOrExplain(join(dir, path), 'model weights')));
+  const parsed = parseJson(jsonFile, raw.toString('utf8'), manifestSchema, 'the model description');
+  const specs = parsed.weightsManifest.flatMap((group) => group.weights) as tf.io.WeightsManifestEntry[];
+  const files = parsed.weightsManifest.flatMap((group) => group.paths).map((path) => join(dir, path));
+  const buffers = await Promise.all(files.map((file) => readOrExplain(file, 'model weights')));
   const weightData = Buffer.concat(buffers);
   const expected = expectedBytes(specs, jsonFile);
   if (weightData.byteLength !== expected) {
     throw new Error(
-      `${join(dir, paths.join(', '))}: expected ${expected} bytes of weights for the ${specs.length} ` +
+      `${files.join(' + ')}: expected ${expected} bytes of weights for the ${specs.length} ` +
         `weights listed in ${MODEL_JSON}, found ${weightData.byteLength}`,
     );
   }
@@ -116,6 +155,8 @@ export async function loadModel(dir: string): Promise<LayersModel> {
 }
 
 const TENSORS_MAGIC = 'talking-models tensors 1\n';
+/** The stored dtypes, both 4 bytes per value. */
+const TENSOR_DTYPES = ['float32', 'int32'] as const;
 
 /**
  * Saves named tensors to one file: a magic line, a 4-byte header length, a JSON header of
@@ -127,8 +168,10 @@ export async function saveTensors(file: string, tensors: Record<string, Tensor>)
   const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const [name, tensor] of Object.entries(tensors)) {
-    if (tensor.dtype !== 'float32' && tensor.dtype !== 'int32') {
-      throw new Error(`saveTensors: "${name}" has dtype ${tensor.dtype}; only float32 and int32 are stored`);
+    if (!(TENSOR_DTYPES as readonly string[]).includes(tensor.dtype)) {
+      throw new Error(
+        `${file}: "${name}" has dtype ${tensor.dtype}; only ${TENSOR_DTYPES.join(' and ')} are stored`,
+      );
     }
     const values = tensor.dataSync() as Float32Array | Int32Array;
     header[name] = { dtype: tensor.dtype, shape: tensor.shape, offset };
@@ -141,6 +184,15 @@ export async function saveTensors(file: string, tensors: Record<string, Tensor>)
   await writeFileAtomic(file, Buffer.concat([Buffer.from(TENSORS_MAGIC), length, headerBytes, ...chunks]));
 }
 
+const tensorHeaderSchema = z.record(
+  z.string(),
+  z.object({
+    dtype: z.enum(TENSOR_DTYPES),
+    shape: z.array(z.int().nonnegative()),
+    offset: z.int().nonnegative(),
+  }),
+);
+
 /** Loads tensors saved by `saveTensors`. */
 export async function loadTensors(file: string): Promise<Record<string, Tensor>> {
   const data = await readOrExplain(file, 'saved tensors');
@@ -150,26 +202,37 @@ export async function loadTensors(file: string): Promise<Record<string, Tensor>>
       `${file}: not a talking-models tensor file (expected it to start with "${TENSORS_MAGIC.trim()}")`,
     );
   }
-  const headerLength = data.readUInt32LE(magic.length);
-  const bodyStart = magic.length + 4 + headerLength;
-  let header: Record<string, { dtype: 'float32' | 'int32'; shape: number[]; offset: number }>;
-  try {
-    header = JSON.parse(data.subarray(magic.length + 4, bodyStart).toString('utf8'));
-  } catch {
-    throw new Error(`${file}: the header is not valid JSON (truncated file?)`);
+  const bodyStart = magic.length + 4 + data.readUInt32LE(magic.length);
+  if (bodyStart > data.length) {
+    throw new Error(
+      `${file}: the header needs ${bodyStart} bytes, but the file has ${data.length} (truncated?)`,
+    );
   }
-  const out: Record<string, Tensor> = {};
-  for (const [name, { dtype, shape, offset }] of Object.entries(header)) {
-    const count = shape.reduce((a, b) => a * b, 1);
-    const start = bodyStart + offset;
-    if (start + count * 4 > data.length) {
-      tf.dispose(Object.values(out));
-      throw new Error(
-        `${file}: "${name}" needs ${count * 4} bytes at offset ${offset}, but the file ends first`,
-      );
+  const header = parseJson(
+    file,
+    data.subarray(magic.length + 4, bodyStart).toString('utf8'),
+    tensorHeaderSchema,
+    'the header',
+  );
+  const entries = Object.entries(header).map(([name, { dtype, shape, offset }]) => {
+    const bytes = 4 * tf.util.sizeFromShape(shape);
+    if (bodyStart + offset + bytes > data.length) {
+      throw new Error(`${file}: "${name}" needs ${bytes} bytes at offset ${offset}, but the file ends first`);
     }
-    const bytes = data.buffer.slice(data.byteOffset + start, data.byteOffset + start + count * 4);
-    out[name] = tf.tensor(dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes), shape, dtype);
+    return { name, dtype, shape, start: bodyStart + offset, bytes };
+  });
+  const valueBytes = entries.reduce((total, entry) => total + entry.bytes, 0);
+  if (bodyStart + valueBytes !== data.length) {
+    throw new Error(
+      `${file}: expected ${valueBytes} bytes of values for the ${entries.length} tensors in the header, ` +
+        `found ${data.length - bodyStart}`,
+    );
   }
-  return out;
+  return Object.fromEntries(
+    entries.map(({ name, dtype, shape, start, bytes }) => {
+      const copy = data.buffer.slice(data.byteOffset + start, data.byteOffset + start + bytes);
+      const values = dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy);
+      return [name, tf.tensor(values, shape, dtype)];
+    }),
+  );
 }
