@@ -4,6 +4,7 @@ import { tf } from './tf.js';
 import { initBackend, type BackendName } from './backend.js';
 import { Random } from './random.js';
 import { buildRecommender } from '../models/recommender.js';
+import { buildResNet } from '../models/resnet.js';
 
 function weightsOf(model: tf.LayersModel): number[][] {
   return model.getWeights().map((w) => Array.from(w.dataSync()));
@@ -50,15 +51,21 @@ function train(seed: number): number[][] {
   return weights;
 }
 
-test('one seed builds identical weights; another seed different ones', async () => {
-  await initBackend('cpu');
-  const config = { users: 7, items: 9, embedding: 3, hidden: [5], seed: 11 };
-  assert.deepEqual(weightsOf(buildRecommender(config)), weightsOf(buildRecommender(config)));
-  assert.notDeepEqual(
-    weightsOf(buildRecommender(config)),
-    weightsOf(buildRecommender({ ...config, seed: 12 })),
-  );
-});
+const builders: [string, (seed: number) => tf.LayersModel][] = [
+  ['recommender', (seed) => buildRecommender({ users: 7, items: 9, embedding: 3, hidden: [5], seed })],
+  [
+    'residual net',
+    (seed) => buildResNet({ inputShape: [6, 6, 3], widths: [4, 6], blocksPerStage: 1, classes: 3, seed }),
+  ],
+];
+
+for (const [what, build] of builders) {
+  test(`one seed builds identical ${what} weights; another seed different ones`, async () => {
+    await initBackend('cpu');
+    assert.deepEqual(weightsOf(build(11)), weightsOf(build(11)));
+    assert.notDeepEqual(weightsOf(build(11)), weightsOf(build(12)));
+  });
+}
 
 for (const backend of ['cpu', 'wasm'] as BackendName[]) {
   test(`two seeded training runs give bit-identical weights on ${backend}`, async () => {
