@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { Random } from '../../engine/random.js';
 import { readMl100k, readMl100kRatings, ML100K_SPLITS, type Ml100kSplit } from './ml100k.js';
-import { readMl1m } from './ml1m.js';
-import { readMlLatest } from './latest.js';
+import { ML_1M, ML_LATEST, readSparseMovieLens } from './sparse.js';
 import { selectRatings, type MovieLens, type RatingSplits, type Ratings } from './ratings.js';
 
-export const MOVIELENS_DATASETS = ['ml-100k', 'ml-1m', 'ml-latest'] as const;
+/** The releases this loader reads; "ml-latest-small" and "ml-latest" share one format. */
+export const MOVIELENS_DATASETS = ['ml-100k', 'ml-1m', 'ml-latest-small', 'ml-latest'] as const;
 export type MovieLensName = (typeof MOVIELENS_DATASETS)[number];
 
 export interface MovieLensOptions {
@@ -48,7 +48,7 @@ export async function loadMovieLens(
     const test = await readMl100kRatings(join(dir, `${split}.test`), data);
     return { data, splits: { ...holdOut(pool, validationFraction, random), test } };
   }
-  const { data, ratings } = name === 'ml-1m' ? await readMl1m(dir) : await readMlLatest(dir);
+  const { data, ratings } = await readSparseMovieLens(name, dir, name === 'ml-1m' ? ML_1M : ML_LATEST);
   const order = random.permutation(ratings.rating.length);
   const testSize = Math.round(ratings.rating.length * 0.1);
   const validationSize = Math.round(ratings.rating.length * 0.1);

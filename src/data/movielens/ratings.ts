@@ -1,4 +1,5 @@
 import type { TensorDataset } from '../dataset.js';
+import type { MovieLensName } from './load.js';
 
 /** Ratings as parallel typed arrays; users and items are dense 0-based indices. */
 export interface Ratings {
@@ -9,9 +10,11 @@ export interface Ratings {
 
 /** A MovieLens dataset: its counts, genre vocabulary and per-item genre flags. */
 export interface MovieLens {
-  name: 'ml-100k' | 'ml-1m' | 'ml-latest';
+  name: MovieLensName;
   users: number;
   items: number;
+  /** Movie titles by item index (decoded with the file's encoding: Latin-1 for 100K and 1M). */
+  titles: string[];
   genres: string[];
   /** items x genres flags, row-major. */
   itemGenres: Uint8Array;
