@@ -62,28 +62,63 @@ test('CIFAR binary batches (plain and gzipped) decode to HWC pixels with labels'
   assert.deepEqual(Array.from(train.pixels.subarray(3072 * 2, 3072 * 2 + 3)), [5, 6, 7]);
 });
 
+test('a CIFAR batch decodes the same however the stream splits it into chunks', async () => {
+  // 400 records (1.2 MB) span several 1 MB read chunks, so some records straddle two chunks.
+  const records = Array.from({ length: 400 }, (_, k) =>
+    record(k % 10, k % 256, (k * 7) % 256, (k * 13) % 256),
+  );
+  const dir = await cifarFolder('chunks', {
+    'data_batch_1.bin': Buffer.concat(records),
+    'test_batch.bin.gz': gzipSync(Buffer.concat(records)),
+  });
+  const plain = await readCifarBatches(dir, ['data_batch_1.bin']);
+  const gzipped = await readCifarBatches(dir, ['test_batch.bin']);
+  assert.deepEqual(gzipped.pixels, plain.pixels);
+  assert.deepEqual(
+    Array.from(plain.labels),
+    records.map((_, k) => k % 10),
+  );
+  // Pixel 2 of every image, record 342 (bytes 1,047,893..1,050,965) straddling the first chunk end.
+  const pixel2 = (k: number) => Array.from(plain.pixels.subarray(k * 3072 + 6, k * 3072 + 9));
+  assert.deepEqual(
+    records.map((_, k) => pixel2(k)),
+    records.map((_, k) => [k % 256, (k * 7) % 256, (k * 13) % 256]),
+  );
+});
+
 test('bad CIFAR files fail naming the file and record', async () => {
-  const truncated = await cifarFolder('truncated', {
-    'test_batch.bin': Buffer.concat([record(1, 0, 0, 0), Buffer.alloc(100)]),
-  });
-  await assert.rejects(
-    readCifarBatches(truncated, ['test_batch.bin']),
-    /test_batch\.bin record 2: truncated: a CIFAR record is 3073 bytes/,
-  );
-  const badLabel = await cifarFolder('label', {
-    'test_batch.bin': Buffer.concat([record(1, 0, 0, 0), record(12, 0, 0, 0)]),
-  });
-  await assert.rejects(
-    readCifarBatches(badLabel, ['test_batch.bin']),
-    /test_batch\.bin record 2: the label must be in 0\.\.9, got 12/,
-  );
-  const empty = await cifarFolder('empty', { 'test_batch.bin': Buffer.alloc(0) });
-  await assert.rejects(readCifarBatches(empty, ['test_batch.bin']), /test_batch\.bin: empty file/);
-  const garbled = await cifarFolder('gz', { 'test_batch.bin.gz': Buffer.from('not gzip') });
-  await assert.rejects(
-    readCifarBatches(garbled, ['test_batch.bin']),
-    /test_batch\.bin\.gz: not a valid gzip file/,
-  );
+  const cases: [string, Buffer, RegExp][] = [
+    [
+      'test_batch.bin',
+      Buffer.concat([record(1, 0, 0, 0), Buffer.alloc(100)]),
+      /test_batch\.bin record 2 \(byte 3073\): truncated: a CIFAR record is 3073 bytes and the file holds 3173 bytes, not a whole number of records/,
+    ],
+    [
+      'test_batch.bin.gz',
+      gzipSync(Buffer.concat([record(1, 0, 0, 0), Buffer.alloc(5)])),
+      /test_batch\.bin\.gz record 2 \(byte 3073\): truncated: .* holds 3078 bytes uncompressed/,
+    ],
+    [
+      'test_batch.bin',
+      Buffer.concat([record(1, 0, 0, 0), record(12, 0, 0, 0)]),
+      /test_batch\.bin record 2 \(byte 3073\): the label must be in 0\.\.9, got 12/,
+    ],
+    ['test_batch.bin', Buffer.alloc(0), /test_batch\.bin: empty file/],
+    ['test_batch.bin.gz', Buffer.from('not gzip at all, really not'), /test_batch\.bin\.gz: not a gzip file/],
+    // A gzip stream cut short: the trailer's size field is garbage, or (here) the data ends early.
+    [
+      'test_batch.bin.gz',
+      Buffer.concat([
+        gzipSync(Buffer.concat([record(1, 0, 0, 0), record(2, 0, 0, 0)])).subarray(0, 30),
+        Buffer.from([2, 24, 0, 0]),
+      ]),
+      /test_batch\.bin\.gz: cannot be read \(/,
+    ],
+  ];
+  for (const [k, [file, bytes, message]] of cases.entries()) {
+    const dir = await cifarFolder(`bad${k}`, { [file]: bytes });
+    await assert.rejects(readCifarBatches(dir, ['test_batch.bin']), message);
+  }
   const none = await cifarFolder('none', {});
   await assert.rejects(
     readCifarBatches(none, ['test_batch.bin']),
@@ -181,14 +216,28 @@ test('augmentation is seeded, crops with zero padding and flips; normalisation u
 const realDir =
   process.env.TALKING_MODELS_DATA_DIR && join(process.env.TALKING_MODELS_DATA_DIR, 'cifar-10-batches-bin');
 test(
-  'the real CIFAR-10 test batch has 1000 images per class',
+  'the real CIFAR-10 training batches have the README per-class counts',
   { skip: !realDir || !existsSync(realDir) },
   async () => {
-    const set = await readCifarBatches(realDir!, ['test_batch.bin']);
-    assert.equal(set.labels.length, 10000);
-    const counts = new Array(10).fill(0);
-    for (const label of set.labels) counts[label]++;
-    assert.deepEqual(counts, new Array(10).fill(1000));
+    const set = await readCifarBatches(realDir!, [
+      'data_batch_1.bin',
+      'data_batch_2.bin',
+      'data_batch_3.bin',
+    ]);
     assert.deepEqual(set.classNames, CLASSES);
+    assert.equal(set.labels.length, 30000);
+    const counts = (labels: Int32Array) =>
+      labels.reduce((c, label) => (c[label]++, c), new Array(10).fill(0));
+    assert.deepEqual(counts(set.labels), [3038, 2959, 3017, 3022, 2942, 3074, 2972, 2997, 2986, 2993]);
+    // Batch 1 alone: shuffled, so every class is near 1000.
+    const batch1 = counts(set.labels.subarray(0, 10000));
+    assert.ok(
+      batch1.every((c) => c > 900 && c < 1100),
+      `batch 1 per-class counts ${batch1}`,
+    );
+    // Natural images in HWC order: each channel's mean is mid-grey-ish, red above blue as in CIFAR.
+    const batch1Pixels = { ...set, pixels: set.pixels.subarray(0, 10000 * 3072) };
+    const { mean } = channelStats(batch1Pixels);
+    assert.ok(mean.every((m) => m > 0.4 && m < 0.55) && mean[0] > mean[2], `channel means ${mean}`);
   },
 );
