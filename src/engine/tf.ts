@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * On its first tensor in Node, the cpu backend prints a banner advising tfjs-node (it is its
+ * On its first tensor in Node, the cpu backend prints a banner advising tfjs-node (tracked by its
  * `firstUse` field). Our commands say which backend runs themselves, and the banner would litter
  * every test and result log. The factory is wrapped here, before any backend exists, so that every
  * cpu backend is quiet, also the one tfjs picks by itself when nothing was selected; the global
