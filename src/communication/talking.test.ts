@@ -12,6 +12,8 @@ import { parseTrainingConfig } from '../distill/training-config.js';
 import { syntheticRegression } from '../distill/testing/synthetic.js';
 import { batches } from '../data/dataset.js';
 import { createTalking } from './talking.js';
+import { trainableVariables } from '../distill/variables.js';
+import { diagonal as diag, identity2 as I, linearModel as linear } from '../distill/testing/linear.js';
 import { denseModel as mlp } from '../distill/testing/models.js';
 
 before(() => initBackend('cpu'));
@@ -87,6 +89,76 @@ test('every loss term is the formula of method.md on the right states (N = 2 rou
   );
 });
 
+test('every loss term equals its value worked out by hand (N = 1, one-layer linear channel)', () => {
+  // Student: h1 = x, h2 = 2 h1, out = sum(h2). Teacher: h1 = x + (0, 1), h2 = swap(h1).
+  const student = linear('s', [
+    [I, [0, 0]],
+    [diag(2, 2), [0, 0]],
+    [[[1], [1]], [0]],
+  ]);
+  const teacher = linear('t', [
+    [I, [0, 1]],
+    [
+      [
+        [0, 1],
+        [1, 0],
+      ],
+      [0, 0],
+    ],
+    [[[1], [1]], [0]],
+  ]);
+  const ctx = context(teacher, student);
+  const make = (extra: object) =>
+    createTalking(
+      talking({
+        messageSize: 2,
+        channel: { depth: 1 },
+        layers: [
+          { student: 's_h1', teacher: 't_h1' },
+          { student: 's_h2', teacher: 't_h2' },
+        ],
+        handshakeEpochs: 1,
+        ...extra,
+      }),
+      ctx,
+    );
+  const distiller = make({});
+  // Each encoder/decoder is one linear dense layer (depth 1, m = 2): y = x K + c.
+  const set = (name: string, kernel: number[][], bias = [0, 0]) =>
+    distiller.parts[name].setWeights([tf.tensor2d(kernel), tf.tensor1d(bias)]);
+  set('encoder_student_s_h1', diag(2, 1));
+  set('decoder_teacher_t_h1', I, [0, 1]);
+  set('encoder_teacher_t_h2', diag(0.5, 0.5));
+  set('decoder_student_s_h2', diag(2, 2));
+  set('encoder_teacher_t_h1', I);
+  set('decoder_student_s_h1', diag(1, -1));
+  const batch = { inputs: [tf.tensor2d([[1, 2]])], target: tf.tensor2d([[1]]), size: 1 };
+  // x = (1, 2), y = 1.  h_S^a1 = (1, 2), h_S^a2 = (2, 4), S(x) = 6;  h_T^b1 = (1, 3).
+  // q = E_S(1, 2) = (2, 2);  r = D_T(q) = (2, 3);  u = swap(r) = (3, 2);  p = E_T(u) = (1.5, 1);
+  // s = D_S(p) = (3, 2);  E_T^b1(h_T^b1) = (1, 3);  D_S^a1(1, 3) = (1, -3).
+  const expected = {
+    task: 25, //                        (6 - 1)^2
+    interact_state_1: 2.5, //           w1 * mse((2, 4), (3, 2)) = ((2-3)^2 + (4-2)^2) / 2
+    interact_task: 16, //               w1 * (S_{a2->out}(s) - y)^2 = (3 + 2 - 1)^2
+    mc_1: 0.1, //                       w2 * mse(q, (1, 3)) = 0.1 * (1 + 1) / 2
+    sc_teacher_1: 0.05, //              w3 * mse(r, h_T^b1) = 0.1 * ((2-1)^2 + 0) / 2
+    sc_student_1: 1.25, //              w3 * mse((1, -3), h_S^a1) = 0.1 * (0 + 5^2) / 2
+  };
+  const [handshake, main] = distiller.phases;
+  const values = (terms: Record<string, tf.Scalar>) =>
+    Object.fromEntries(Object.entries(terms).map(([k, v]) => [k, Number(value(v).toFixed(5))]));
+  assert.deepEqual(values(main.losses(batch, { epoch: 0 })), expected);
+  const { mc_1, sc_teacher_1, sc_student_1 } = expected;
+  assert.deepEqual(values(handshake.losses(batch, { epoch: 0 })), { mc_1, sc_teacher_1, sc_student_1 });
+
+  // The distance option reaches every term: cosine of (2, 4) and (3, 2) is 14 / sqrt(20 * 13).
+  const cosine = make({ distance: 'cosine', handshakeEpochs: 0 });
+  for (const [name, model] of Object.entries(distiller.parts))
+    if (name !== 'student') cosine.parts[name].setWeights(model.getWeights());
+  const cosineTerms = cosine.phases[0].losses(batch, { epoch: 0 });
+  assert.ok(Math.abs(value(cosineTerms.interact_state_1) - (1 - 14 / Math.sqrt(260))) < 1e-5);
+});
+
 test('weights of 0 and switches leave their terms out; a bad layer pair is named', () => {
   const teacher = mlp([12, 8], 1, 't');
   const student = mlp([5, 3], 2, 's');
@@ -114,6 +186,41 @@ test('weights of 0 and switches leave their terms out; a bad layer pair is named
       createTalking(talking({ handshakeEpochs: 2, weights: { mc: 0, sc: 0 } }), context(teacher, student)),
     /both weights/,
   );
+});
+
+test('answerGradients decides whether the first L_interact term trains the channel through s_k', () => {
+  const teacher = mlp([12, 8], 1, 't');
+  const student = mlp([5, 3], 2, 's');
+  const [batch] = batches(data.downstream.train, 8);
+  const gradientNorms = (answerGradients: boolean) => {
+    const config = talking({ answerGradients, interactTask: false, weights: { mc: 0, sc: 0 } });
+    const distiller = createTalking(config, context(teacher, student));
+    // The models on the path of s_1 = D_S^{a_2}(E_T^{b_2}(T(D_T^{b_1}(E_S^{a_1}(h_S^{a_1}))))).
+    const path = [
+      'encoder_student_s_h1',
+      'decoder_teacher_t_h1',
+      'encoder_teacher_t_h2',
+      'decoder_student_s_h2',
+    ];
+    const { grads } = tf.variableGrads(
+      () => distiller.phases[0].losses(batch, { epoch: 0 }).interact_state_1,
+      trainableVariables(student, ...path.map((name) => distiller.parts[name])),
+    );
+    const norm = (prefix: string) =>
+      Object.entries(grads)
+        .filter(([name]) => name.startsWith(prefix))
+        .reduce((sum, [, g]) => sum + value(g.square().sum()), 0);
+    return { student: norm('s_'), channel: path.map(norm) };
+  };
+  const flowing = gradientNorms(true);
+  assert.ok(flowing.student > 0);
+  assert.ok(
+    flowing.channel.every((n) => n > 0),
+    `channel gradients ${flowing.channel}`,
+  );
+  const stopped = gradientNorms(false);
+  assert.ok(stopped.student > 0, 'the student still learns from the answer');
+  assert.deepEqual(stopped.channel, [0, 0, 0, 0]);
 });
 
 async function trainBriefly(config: TalkingConfig, epochs = 3) {
