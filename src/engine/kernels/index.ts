@@ -1,3 +1,4 @@
+import { registerBroadcastGradients } from './broadcast_gradients.js';
 import { registerChannelAffine } from './channel_affine.js';
 import { registerChannelSums } from './channel_sums.js';
 import { registerConvGradients } from './conv_gradients.js';
@@ -22,4 +23,5 @@ export function registerWasmKernels(): void {
   registerChannelAffine();
   registerChannelSums();
   registerSharedIdentity();
+  registerBroadcastGradients();
 }
