@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tar from 'tar';
 import yazl from 'yazl';
-import { locateDataset, type Fetcher } from './download.js';
+import { locateDataset } from './download.js';
+import type { Fetcher } from './fetch.js';
 import type { DatasetSource } from './sources.js';
 
 let root: string;
@@ -16,7 +17,7 @@ before(async () => {
 });
 after(() => rm(root, { recursive: true, force: true }));
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const sha256 = (bytes: string | Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 function zipOf(files: Record<string, string>): Promise<Buffer> {
   const zip = new yazl.ZipFile();
@@ -30,96 +31,208 @@ function zipOf(files: Record<string, string>): Promise<Buffer> {
   });
 }
 
-const zipSource: DatasetSource = {
-  folder: 'toy',
-  url: 'https://example.invalid/toy.zip',
-  archive: 'zip',
-  archiveFolder: 'toy',
-  required: ['a.txt'],
-  fileSha256: { 'a.txt': sha256('hello') },
-};
-
-function serving(bytes: Buffer, calls: string[] = []): Fetcher {
-  return async (url) => {
-    calls.push(url);
-    return new Uint8Array(bytes);
+/** A dataset "toy" whose published archive is `published`. */
+function toySource(published: Buffer, format: 'zip' | 'tar.gz' = 'zip'): DatasetSource {
+  return {
+    folder: 'toy',
+    required: ['a.txt', ['b.txt', 'b.txt.gz']],
+    download: {
+      url: `https://example.invalid/toy.${format}`,
+      format,
+      folder: 'toy',
+      bytes: published.length,
+      sha256: sha256(published),
+    },
+    fileSha256: { 'a.txt': sha256('hello') },
   };
 }
 
-test('a dataset in --data-dir is used as it is, without downloading', async () => {
-  const dataDir = join(root, 'given');
-  await mkdir(join(dataDir, 'toy'), { recursive: true });
-  await writeFile(join(dataDir, 'toy', 'a.txt'), 'local');
+/** A local fake of the network: serves `bytes` in small chunks, recording the URLs asked for. */
+function serving(
+  bytes: Buffer,
+  options: { calls?: string[]; length?: number; cutAt?: number } = {},
+): Fetcher {
+  return async (url) => {
+    options.calls?.push(url);
+    const end = options.cutAt ?? bytes.length;
+    return {
+      length: options.length ?? bytes.length,
+      body: (async function* () {
+        for (let at = 0; at < end; at += 100)
+          yield new Uint8Array(bytes.subarray(at, Math.min(end, at + 100)));
+      })(),
+    };
+  };
+}
+
+const offline: Fetcher = async () => {
+  throw new Error('getaddrinfo ENOTFOUND example.invalid');
+};
+
+async function withEnv<T>(name: string, value: string | undefined, run: () => Promise<T>): Promise<T> {
+  const saved = process.env[name];
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+  try {
+    return await run();
+  } finally {
+    if (saved === undefined) delete process.env[name];
+    else process.env[name] = saved;
+  }
+}
+
+async function dataset(dir: string): Promise<string> {
+  await mkdir(join(dir, 'toy'), { recursive: true });
+  await writeFile(join(dir, 'toy', 'a.txt'), 'local');
+  await writeFile(join(dir, 'toy', 'b.txt.gz'), 'local');
+  return dir;
+}
+
+test('the data directory: --data-dir, then TALKING_MODELS_DATA_DIR, then the cache; never a download', async () => {
+  const source = toySource(await zipOf({}));
+  const given = await dataset(join(root, 'given'));
+  const env = await dataset(join(root, 'env'));
+  const cached = await dataset(join(root, 'cached'));
   const calls: string[] = [];
-  const dir = await locateDataset(
-    'toy',
-    { dataDir, cacheDir: join(root, 'c0'), fetcher: serving(Buffer.alloc(0), calls) },
-    zipSource,
-  );
-  assert.equal(dir, join(dataDir, 'toy'));
+  const fetcher = serving(Buffer.alloc(0), { calls });
+  const locate = (dataDir?: string) => locateDataset('toy', { dataDir, cacheDir: cached, fetcher }, source);
+  await withEnv('TALKING_MODELS_DATA_DIR', env, async () => {
+    assert.equal(await locate(given), join(given, 'toy'));
+    assert.equal(
+      await locate(join(given, 'toy')),
+      join(given, 'toy'),
+      '--data-dir may name the dataset folder',
+    );
+    assert.equal(await locate(), join(env, 'toy'));
+    assert.equal(
+      await locate(join(root, 'empty')),
+      join(env, 'toy'),
+      'a --data-dir without it falls through',
+    );
+  });
+  await withEnv('TALKING_MODELS_DATA_DIR', undefined, async () => {
+    assert.equal(await locate(), join(cached, 'toy'));
+    await withEnv('TALKING_MODELS_CACHE_DIR', env, async () => {
+      assert.equal(await locateDataset('toy', { fetcher }, source), join(env, 'toy'));
+    });
+  });
   assert.deepEqual(calls, []);
 });
 
 test('a missing dataset downloads into the cache, is verified, and is reused', async () => {
   const cacheDir = join(root, 'cache1');
+  const archive = await zipOf({ 'toy/a.txt': 'hello', 'toy/b.txt': 'more' });
   const calls: string[] = [];
-  const fetcher = serving(await zipOf({ 'toy/a.txt': 'hello', 'toy/b.txt': 'more' }), calls);
-  const dir = await locateDataset('toy', { cacheDir, fetcher }, zipSource);
+  const lines: string[] = [];
+  const location = { cacheDir, fetcher: serving(archive, { calls }), log: (l: string) => lines.push(l) };
+  const dir = await withEnv('TALKING_MODELS_DATA_DIR', undefined, () =>
+    locateDataset('toy', location, toySource(archive)),
+  );
   assert.equal(dir, join(cacheDir, 'toy'));
   assert.equal(await readFile(join(dir, 'b.txt'), 'utf8'), 'more');
-  await locateDataset('toy', { cacheDir, fetcher }, zipSource);
+  assert.match(lines[0], /downloading toy \(0\.0 MB\) from https:\/\/example\.invalid\/toy\.zip/);
+  await withEnv('TALKING_MODELS_DATA_DIR', undefined, () =>
+    locateDataset('toy', location, toySource(archive)),
+  );
   assert.equal(calls.length, 1, 'the second call finds the cached copy');
-  assert.deepEqual(await readdir(cacheDir), ['toy'], 'no temporary folders are left');
+  assert.deepEqual(await readdir(cacheDir), ['toy'], 'no temporary files are left');
 });
 
-test('a download whose checksum does not match leaves nothing behind and says what to do', async () => {
-  const cacheDir = join(root, 'cache2');
-  const fetcher = serving(await zipOf({ 'toy/a.txt': 'tampered' }));
-  await assert.rejects(
-    locateDataset('toy', { cacheDir, fetcher }, zipSource),
-    /checksum mismatch for a\.txt from https:\/\/example\.invalid\/toy\.zip.*Download https:\/\/example\.invalid\/toy\.zip yourself and unpack it so that a\.txt are in/,
-  );
-  assert.ok(!existsSync(join(cacheDir, 'toy')));
-  assert.deepEqual(await readdir(cacheDir), []);
-});
-
-test('an archive MD5 mismatch (a partial download) is refused; tar.gz archives unpack', async () => {
+test('a .tar.gz download unpacks with the required files', async () => {
   const src = join(root, 'tarsrc');
-  await mkdir(join(src, 'bin'), { recursive: true });
-  await writeFile(join(src, 'bin', 'meta.txt'), 'cat\ndog\n');
-  const archive = join(root, 'toy.tar.gz');
-  await tar.c({ gzip: true, file: archive, cwd: src }, ['bin']);
-  const bytes = await readFile(archive);
-  const source: DatasetSource = {
-    folder: 'bin',
-    url: 'https://example.invalid/toy.tar.gz',
-    archive: 'tar.gz',
-    archiveFolder: 'bin',
-    required: ['meta.txt'],
-    archiveMd5: createHash('md5').update(bytes).digest('hex'),
-  };
-  await assert.rejects(
-    locateDataset('bin', { cacheDir: join(root, 'cache3'), fetcher: serving(bytes.subarray(0, 40)) }, source),
-    /checksum mismatch for https:\/\/example\.invalid\/toy\.tar\.gz: MD5 [0-9a-f]+, expected/,
+  await mkdir(join(src, 'toy'), { recursive: true });
+  await writeFile(join(src, 'toy', 'a.txt'), 'hello');
+  await writeFile(join(src, 'toy', 'b.txt.gz'), 'gz');
+  const file = join(root, 'toy.tar.gz');
+  await tar.c({ gzip: true, file, cwd: src }, ['toy']);
+  const archive = await readFile(file);
+  const cacheDir = join(root, 'cache-tar');
+  const dir = await withEnv('TALKING_MODELS_DATA_DIR', undefined, () =>
+    locateDataset('toy', { cacheDir, fetcher: serving(archive) }, toySource(archive, 'tar.gz')),
   );
-  const dir = await locateDataset('bin', { cacheDir: join(root, 'cache3'), fetcher: serving(bytes) }, source);
-  assert.equal(await readFile(join(dir, 'meta.txt'), 'utf8'), 'cat\ndog\n');
+  assert.equal(await readFile(join(dir, 'b.txt.gz'), 'utf8'), 'gz');
 });
 
-test('offline: a failed fetch or a dataset without a download gives the folder to fill', async () => {
-  const offline: Fetcher = async () => {
-    throw new Error('getaddrinfo ENOTFOUND example.invalid');
-  };
+test('bad downloads leave nothing in the cache and say how to get the data by hand', async () => {
+  const good = await zipOf({ 'toy/a.txt': 'hello', 'toy/b.txt': 'x' });
+  const tampered = await zipOf({ 'toy/a.txt': 'HELLO', 'toy/b.txt': 'x' });
+  const lacking = await zipOf({ 'toy/a.txt': 'hello' });
+  const cases: [string, Buffer, Fetcher, RegExp][] = [
+    [
+      'archive checksum',
+      good,
+      serving(tampered),
+      /checksum mismatch for https:\/\/example\.invalid\/toy\.zip: SHA-256 [0-9a-f]{64}, expected/,
+    ],
+    [
+      'cut-off transfer',
+      good,
+      serving(good, { cutAt: 150 }),
+      /incomplete download of https:\/\/example\.invalid\/toy\.zip: received 150 of \d+ bytes/,
+    ],
+    ['announced length', good, serving(good, { length: 10 }), /toy\.zip is 10 bytes but \d+ were published/],
+    [
+      'overlong transfer',
+      good,
+      serving(Buffer.concat([good, good]), { length: good.length }),
+      /sends more than the published \d+ bytes/,
+    ],
+    [
+      'file checksum',
+      tampered,
+      serving(tampered),
+      /checksum mismatch for a\.txt in https:\/\/example\.invalid\/toy\.zip/,
+    ],
+    [
+      'missing file',
+      lacking,
+      serving(lacking),
+      /toy\.zip does not hold toy\/ with a\.txt, b\.txt \(or b\.txt\.gz\)/,
+    ],
+    ['offline', good, offline, /download failed \(getaddrinfo ENOTFOUND example\.invalid\)/],
+  ];
+  for (const [what, published, fetcher, message] of cases) {
+    const cacheDir = join(root, `cache-${what.replace(/\W/g, '_')}`);
+    const attempt = withEnv('TALKING_MODELS_DATA_DIR', undefined, () =>
+      locateDataset('toy', { cacheDir, fetcher }, toySource(published)),
+    );
+    await assert.rejects(attempt, message, what);
+    await assert.rejects(
+      attempt,
+      new RegExp(
+        'To work offline, download https://example\\.invalid/toy\\.zip, unpack it and put a\\.txt, b\\.txt \\(or b\\.txt\\.gz\\) in ' +
+          `${cacheDir}/toy, or point --data-dir or TALKING_MODELS_DATA_DIR at the folder that holds toy/\\.$`,
+      ),
+      what,
+    );
+    assert.deepEqual(await readdir(cacheDir), [], `${what}: nothing is left behind`);
+  }
+});
+
+test('without downloads, or without a published archive, the error says which files go where', async () => {
+  const dataDir = join(root, 'nowhere');
+  await withEnv('TALKING_MODELS_DATA_DIR', undefined, async () => {
+    await assert.rejects(
+      locateDataset('ml-latest', { dataDir, cacheDir: join(root, 'cache-none') }),
+      new RegExp(
+        `^Error: Dataset ml-latest not found: put movies\\.csv, ratings\\.csv in ${dataDir}/ml-latest, or point`,
+      ),
+    );
+    await assert.rejects(
+      locateDataset('cifar-10', { dataDir, download: false, fetcher: offline }),
+      /Dataset cifar-10 not found \(downloads are off\): download https:\/\/www\.cs\.toronto\.edu\/~kriz\/cifar-10-binary\.tar\.gz, unpack it and put batches\.meta\.txt, test_batch\.bin \(or test_batch\.bin\.gz\) in .*nowhere\/cifar-10-batches-bin/,
+    );
+  });
   await assert.rejects(
-    locateDataset('toy', { cacheDir: join(root, 'cache4'), fetcher: offline }, zipSource),
-    /download failed \(getaddrinfo ENOTFOUND example\.invalid\)/,
+    locateDataset('mnist'),
+    /Unknown dataset "mnist"; expected one of ml-100k, ml-1m, ml-latest-small, ml-latest, cifar-10/,
   );
-  await assert.rejects(
-    locateDataset('ml-latest', { dataDir: join(root, 'nowhere') }),
-    /Dataset ml-latest not found: put its files in .*nowhere\/ml-latest( or [^ ]+)? \(set --data-dir or TALKING_MODELS_DATA_DIR/,
-  );
-  await assert.rejects(
-    locateDataset('toy', { cacheDir: join(root, 'cache5'), download: false }, zipSource),
-    /Dataset toy not found: put a\.txt in/,
-  );
+});
+
+const realRoot = process.env.TALKING_MODELS_DATA_DIR;
+test('the shared data is found through TALKING_MODELS_DATA_DIR', { skip: !realRoot }, async () => {
+  for (const name of ['ml-100k', 'cifar-10']) {
+    const dir = await locateDataset(name, { download: false });
+    assert.ok(existsSync(dir) && dir.startsWith(realRoot!), `${name} at ${dir}`);
+  }
 });

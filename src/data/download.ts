@@ -1,20 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import * as tar from 'tar';
-import yauzl from 'yauzl';
+import { untarGz } from './archive/untar.js';
+import { unzip } from './archive/unzip.js';
+import { fetchUrl, fetchVerified, type Fetcher } from './fetch.js';
 import { SOURCES, type DatasetSource } from './sources.js';
-
-/** Fetches a URL's bytes; injected so tests never touch the network. */
-export type Fetcher = (url: string) => Promise<Uint8Array>;
-
-const fetchBytes: Fetcher = async (url) => {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
-  return new Uint8Array(await response.arrayBuffer());
-};
 
 export interface DataLocation {
   /** `--data-dir`, if given. */
@@ -34,75 +26,58 @@ export function cacheDirectory(location: DataLocation = {}): string {
   );
 }
 
+const present = (dir: string, file: string | string[]) =>
+  (Array.isArray(file) ? file : [file]).some((name) => existsSync(join(dir, name)));
+
 function hasRequired(dir: string, source: DatasetSource): boolean {
-  return source.required.every((file) => existsSync(join(dir, file)));
+  return source.required.every((file) => present(dir, file));
 }
 
-async function digest(algorithm: 'sha256' | 'md5', file: string): Promise<string> {
-  const hash = createHash(algorithm);
+/** The required files as a reader would list them: "a, b, c (or c.gz)". */
+function requiredList(source: DatasetSource): string {
+  return source.required
+    .map((f) => (Array.isArray(f) ? `${f[0]} (or ${f.slice(1).join(', ')})` : f))
+    .join(', ');
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
-function unzip(archive: string, into: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    yauzl.open(archive, { lazyEntries: true }, (error, zip) => {
-      if (error || !zip) return reject(error);
-      zip.on('error', reject);
-      zip.on('end', () => resolve());
-      zip.on('entry', (entry: yauzl.Entry) => {
-        const target = join(into, entry.fileName);
-        if (!target.startsWith(into) || entry.fileName.endsWith('/')) return zip.readEntry();
-        zip.openReadStream(entry, async (streamError, stream) => {
-          if (streamError || !stream) return reject(streamError);
-          const chunks: Buffer[] = [];
-          for await (const chunk of stream) chunks.push(chunk as Buffer);
-          await mkdir(join(target, '..'), { recursive: true });
-          await writeFile(target, Buffer.concat(chunks));
-          zip.readEntry();
-        });
-      });
-      zip.readEntry();
-    });
-  });
-}
-
 /**
  * Downloads and unpacks a dataset into `cache/<folder>`. Everything happens in a temporary folder
- * that is renamed into place only once the checksums match, so an interrupted or corrupt download
- * never looks like data.
+ * that is renamed into place only once the archive and the files in it are verified, so an
+ * interrupted or corrupt download never looks like data.
  */
 export async function downloadDataset(
   source: DatasetSource,
   cache: string,
-  fetcher: Fetcher = fetchBytes,
+  fetcher: Fetcher = fetchUrl,
 ): Promise<string> {
+  const download = source.download;
+  if (!download) throw new Error(`${source.folder} has no download with a fixed checksum`);
   const target = join(cache, source.folder);
   const work = join(cache, `.download-${source.folder}-${process.pid}`);
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   try {
-    const archive = join(work, source.archive === 'zip' ? 'archive.zip' : 'archive.tar.gz');
-    await writeFile(archive, await fetcher(source.url));
-    if (source.archiveMd5) {
-      const md5 = await digest('md5', archive);
-      if (md5 !== source.archiveMd5) {
-        throw new Error(`checksum mismatch for ${source.url}: MD5 ${md5}, expected ${source.archiveMd5}`);
-      }
-    }
+    const archive = join(work, `archive.${download.format}`);
+    await fetchVerified(download, archive, fetcher);
     const unpacked = join(work, 'unpacked');
-    await mkdir(unpacked);
-    if (source.archive === 'zip') await unzip(archive, unpacked);
-    else await tar.x({ file: archive, cwd: unpacked });
-    const folder = join(unpacked, source.archiveFolder);
+    await (download.format === 'zip' ? unzip : untarGz)(archive, unpacked);
+    const folder = join(unpacked, download.folder);
     for (const [file, sha256] of Object.entries(source.fileSha256 ?? {})) {
       const path = join(folder, file);
-      const actual = existsSync(path) ? await digest('sha256', path) : 'missing';
-      if (actual !== sha256)
-        throw new Error(`checksum mismatch for ${file} from ${source.url}: ${actual}, expected ${sha256}`);
+      const actual = existsSync(path) ? await sha256Of(path) : 'missing';
+      if (actual !== sha256) {
+        throw new Error(`checksum mismatch for ${file} in ${download.url}: ${actual}, expected ${sha256}`);
+      }
     }
-    if (!hasRequired(folder, source))
-      throw new Error(`${source.url} does not hold ${source.required.join(', ')}`);
+    if (!hasRequired(folder, source)) {
+      throw new Error(`${download.url} does not hold ${download.folder}/ with ${requiredList(source)}`);
+    }
     await rm(target, { recursive: true, force: true });
     await rename(folder, target);
     return target;
@@ -112,40 +87,42 @@ export async function downloadDataset(
 }
 
 /**
- * The folder of dataset `name` (e.g. "ml-100k"): in `--data-dir`, else in
+ * The folder of dataset `name` (e.g. "ml-100k", "cifar-10"): in `--data-dir`, else in
  * TALKING_MODELS_DATA_DIR, else in the download cache, downloading it there when allowed. When it
- * cannot be had, the error says where to put which files.
+ * cannot be had, the error says which files to put in which folder, and which option to set.
  */
 export async function locateDataset(
   name: string,
   location: DataLocation = {},
   source: DatasetSource | undefined = SOURCES[name],
 ): Promise<string> {
-  const folder = source?.folder ?? name;
+  if (!source)
+    throw new Error(`Unknown dataset "${name}"; expected one of ${Object.keys(SOURCES).join(', ')}`);
   const roots = [location.dataDir, process.env.TALKING_MODELS_DATA_DIR].filter((d): d is string => !!d);
   const cache = cacheDirectory(location);
-  for (const root of [...roots, cache]) {
-    const dir = join(root, folder);
-    if (source ? hasRequired(dir, source) : existsSync(dir)) return dir;
-    // A folder given directly (--data-dir pointing at the dataset itself) works too.
-    if (root === location.dataDir && source && hasRequired(root, source)) return root;
-  }
-  const where = roots.length ? roots.map((r) => join(r, folder)).join(' or ') : join(cache, folder);
-  const needs = source ? source.required.join(', ') : 'its files';
-  if (!source || location.download === false) {
-    throw new Error(
-      `Dataset ${name} not found: put ${needs} in ${where}` +
-        ' (set --data-dir or TALKING_MODELS_DATA_DIR to the folder that holds it).',
-    );
-  }
-  location.log?.(`downloading ${name} from ${source.url} into ${cache}`);
+  const candidates = [...roots, cache].map((root) => join(root, source.folder));
+  // A --data-dir that points at the dataset folder itself works too.
+  if (location.dataDir) candidates.splice(1, 0, location.dataDir);
+  const found = candidates.find((dir) => hasRequired(dir, source));
+  if (found) return found;
+
+  const where = roots.length
+    ? roots.map((r) => join(r, source.folder)).join(' or ')
+    : join(cache, source.folder);
+  const put = `put ${requiredList(source)} in ${where}`;
+  const options =
+    'or point --data-dir or TALKING_MODELS_DATA_DIR at the folder that holds ' + `${source.folder}/`;
+  if (!source.download) throw new Error(`Dataset ${name} not found: ${put}, ${options}.`);
+  const manual = `download ${source.download.url}, unpack it and ${put}`;
+  if (location.download === false)
+    throw new Error(`Dataset ${name} not found (downloads are off): ${manual}, ${options}.`);
+  const size = (source.download.bytes / 1e6).toFixed(1);
+  location.log?.(`downloading ${name} (${size} MB) from ${source.download.url} into ${cache}`);
   try {
     return await downloadDataset(source, cache, location.fetcher);
   } catch (error) {
     throw new Error(
-      `Dataset ${name} not found and its download failed (${(error as Error).message}). ` +
-        `Download ${source.url} yourself and unpack it so that ${needs} are in ${where}, ` +
-        'or set --data-dir / TALKING_MODELS_DATA_DIR to the folder that holds it.',
+      `Dataset ${name} not found and its download failed (${(error as Error).message}). To work offline, ${manual}, ${options}.`,
     );
   }
 }

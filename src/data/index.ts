@@ -8,14 +8,9 @@ export {
   type TensorDataset,
 } from './dataset.js';
 export { DataError } from './errors.js';
-export {
-  cacheDirectory,
-  downloadDataset,
-  locateDataset,
-  type DataLocation,
-  type Fetcher,
-} from './download.js';
-export { SOURCES, type DatasetSource } from './sources.js';
+export { cacheDirectory, downloadDataset, locateDataset, type DataLocation } from './download.js';
+export { type Fetcher, type FetchedBody } from './fetch.js';
+export { SOURCES, type ArchiveDownload, type DatasetSource } from './sources.js';
 export {
   loadMovieLens,
   MOVIELENS_DATASETS,

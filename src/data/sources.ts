@@ -1,31 +1,44 @@
-/**
- * Where each dataset comes from, what files the loaders need, and how a download is verified.
- * Checksums are over the extracted files where we can state them (ml-100k: the SHA-256 of the
- * official files, which the test suite checks against the real data when it is present), else over
- * the archive as its publisher lists it.
- */
+/** A published archive of a dataset, and what a complete, untampered copy looks like. */
+export interface ArchiveDownload {
+  url: string;
+  format: 'zip' | 'tar.gz';
+  /** The dataset folder inside the archive. */
+  folder: string;
+  /** Exact size in bytes: a shorter file is an interrupted download. */
+  bytes: number;
+  sha256: string;
+}
+
+/** Where a dataset lives under a data directory and how to get it. */
 export interface DatasetSource {
   /** Folder name under the data directory. */
   folder: string;
-  url: string;
-  archive: 'zip' | 'tar.gz';
-  /** Path of the dataset folder inside the archive. */
-  archiveFolder: string;
-  /** Files the loaders read (relative to the folder); at least one must be present. */
-  required: string[];
-  /** SHA-256 of extracted files. */
+  /** Files the loaders need in that folder; an inner list means any one of them. */
+  required: (string | string[])[];
+  /** Absent when there is no archive with a fixed checksum to download. */
+  download?: ArchiveDownload;
+  /** SHA-256 of files inside the archive, checked after unpacking. */
   fileSha256?: Record<string, string>;
-  /** The archive's MD5 as its publisher lists it. */
-  archiveMd5?: string;
 }
 
+/**
+ * Archive sizes and SHA-256 are those TensorFlow Datasets publishes for the same URLs
+ * (url_checksums/movielens.txt and cifar10.txt); this project could not download the archives to
+ * check them (no internet), so they are UNVERIFIED here. The ml-100k per-file SHA-256 are
+ * verified: they are those of the official files in the project's shared data, which the real-data
+ * test reads.
+ */
 export const SOURCES: Record<string, DatasetSource> = {
   'ml-100k': {
     folder: 'ml-100k',
-    url: 'https://files.grouplens.org/datasets/movielens/ml-100k.zip',
-    archive: 'zip',
-    archiveFolder: 'ml-100k',
     required: ['u.info', 'u.genre', 'u.item', 'u1.base', 'u1.test'],
+    download: {
+      url: 'https://files.grouplens.org/datasets/movielens/ml-100k.zip',
+      format: 'zip',
+      folder: 'ml-100k',
+      bytes: 4924029,
+      sha256: '50d2a982c66986937beb9ffb3aa76efe955bf3d5c6b761f4e3a7cd717c6a3229',
+    },
     fileSha256: {
       'u.data': '06416e597f82b7342361e41163890c81036900f418ad91315590814211dca490',
       'u.genre': '9757e0d3e6b298159a80dd48eaf938114690e911e39af97a76949ef1663610bb',
@@ -47,14 +60,40 @@ export const SOURCES: Record<string, DatasetSource> = {
       'ub.test': 'd54a72d05730d5892062734b2bec73e976f9b713d18c828a18b968d6cce442da',
     },
   },
+  'ml-1m': {
+    folder: 'ml-1m',
+    required: ['movies.dat', 'ratings.dat'],
+    download: {
+      url: 'https://files.grouplens.org/datasets/movielens/ml-1m.zip',
+      format: 'zip',
+      folder: 'ml-1m',
+      bytes: 5917549,
+      sha256: 'a6898adb50b9ca05aa231689da44c217cb524e7ebd39d264c56e2832f2c54e20',
+    },
+  },
+  'ml-latest-small': {
+    folder: 'ml-latest-small',
+    required: ['movies.csv', 'ratings.csv'],
+    download: {
+      url: 'https://files.grouplens.org/datasets/movielens/ml-latest-small.zip',
+      format: 'zip',
+      folder: 'ml-latest-small',
+      bytes: 978202,
+      sha256: '696d65a3dfceac7c45750ad32df2c259311949efec81f0f144fdfb91ebc9e436',
+    },
+  },
+  // GroupLens regenerates the full "latest" release from time to time, so no checksum can be
+  // fixed for it: it is used where the user puts it, never downloaded.
+  'ml-latest': { folder: 'ml-latest', required: ['movies.csv', 'ratings.csv'] },
   'cifar-10': {
     folder: 'cifar-10-batches-bin',
-    url: 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz',
-    archive: 'tar.gz',
-    archiveFolder: 'cifar-10-batches-bin',
-    required: ['batches.meta.txt'],
-    // The MD5 listed on the CIFAR page for the binary version; not checked against a download
-    // from this (offline) machine.
-    archiveMd5: 'c32a1d4ab5d03f1284b67883e8d87530',
+    required: ['batches.meta.txt', ['test_batch.bin', 'test_batch.bin.gz']],
+    download: {
+      url: 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz',
+      format: 'tar.gz',
+      folder: 'cifar-10-batches-bin',
+      bytes: 170052171,
+      sha256: 'c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd',
+    },
   },
 };
