@@ -3,7 +3,7 @@
 Runs the experiments.md speed workloads with the same shapes, losses and optimizers as the
 TensorFlow.js ones, and prints one JSON object on stdout. Called by the TypeScript bench so both
 frameworks are measured in the same run on the same (shared, noisy) machine.
-Usage: pytorch_speed.py --workloads rec-mlp,cnn --steps 20 --warmup 3 --threads 2
+Usage: pytorch_speed.py --workloads rec-mlp,cnn --steps 20 --warmup 3 --threads 2 [--batch N]
 """
 import argparse
 import json
@@ -91,6 +91,8 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    # Mirrors the TypeScript --batch override, so a quick run still compares equal work.
+    parser.add_argument("--batch", type=int, default=None)
     args = parser.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -98,7 +100,8 @@ def main():
     for name in args.workloads.split(","):
         if name not in WORKLOADS:
             continue
-        build, batch = WORKLOADS[name]
+        build, default_batch = WORKLOADS[name]
+        batch = args.batch or default_batch
         step = build(batch)
         for _ in range(args.warmup):
             step()
@@ -109,7 +112,7 @@ def main():
             times.append((time.perf_counter() - start) * 1000)
         ms = statistics.median(times)
         rows.append({"workload": name, "msPerStep": ms, "samplesPerSecond": batch / ms * 1000,
-                     "steps": args.steps})
+                     "steps": args.steps, "batch": batch})
     print(json.dumps({"framework": "pytorch", "version": torch.__version__,
                       "threads": torch.get_num_threads(), "rows": rows}))
 

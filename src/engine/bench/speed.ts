@@ -102,6 +102,7 @@ export async function measurePytorch(
     '2',
     '--seed',
     String(options.seed),
+    ...(options.batch ? ['--batch', String(options.batch)] : []),
   ];
   let lastError = '';
   for (const python of PYTHONS) {
@@ -111,16 +112,12 @@ export async function measurePytorch(
       const parsed = JSON.parse(stdout.trim().split('\n').pop()!) as {
         version: string;
         threads: number;
-        rows: Omit<SpeedRow, 'framework' | 'batch'>[];
+        rows: Omit<SpeedRow, 'framework'>[];
       };
       return {
         version: parsed.version,
         threads: parsed.threads,
-        rows: parsed.rows.map((row) => ({
-          ...row,
-          framework: 'pytorch',
-          batch: Math.round((row.samplesPerSecond * row.msPerStep) / 1000),
-        })),
+        rows: parsed.rows.map((row) => ({ ...row, framework: 'pytorch' })),
       };
     } catch (error) {
       lastError = error instanceof Error ? error.message.split('\n').slice(-2).join(' ') : String(error);
