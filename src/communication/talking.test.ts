@@ -4,6 +4,7 @@ import { tf, type LayersModel, type Tensor } from '../engine/tf.js';
 import { initBackend } from '../engine/backend.js';
 import { Random } from '../engine/random.js';
 import { ModelGraph } from '../models/cut.js';
+import { buildResNet } from '../models/resnet.js';
 import { parseMethodConfig, type TalkingConfig } from '../distill/config.js';
 import { distance, taskLoss } from '../distill/losses.js';
 import type { MethodContext } from '../distill/method.js';
@@ -221,6 +222,40 @@ test('answerGradients decides whether the first L_interact term trains the chann
   const stopped = gradientNorms(false);
   assert.ok(stopped.student > 0, 'the student still learns from the answer');
   assert.deepEqual(stopped.channel, [0, 0, 0, 0]);
+});
+
+test('feature maps: the answer read through the student moves its batch-norm statistics no more than its own pass', () => {
+  const net = (widths: number[], name: string, seed: number) =>
+    buildResNet({ inputShape: [4, 4, 2], widths, blocksPerStage: 1, classes: 2, seed, name });
+  const teacher = net([4, 6], 't', 1);
+  const student = net([2, 3], 's', 2);
+  // a_2 = the end of stage 1, a [4, 4, 2] map: the answer is decoded to a map and read by stage 2.
+  const config = talking({
+    layers: [
+      { student: 'stem_relu', teacher: 'stem_relu' },
+      { student: 'stage1_block1_out', teacher: 'stage1_block1_out' },
+    ],
+  });
+  const distiller = createTalking(config, { ...context(teacher, student), task: 'classification' });
+  const batch = {
+    inputs: [tf.randomNormal([4, 4, 4, 2], 0, 1, 'float32', 6)],
+    target: tf.tensor1d([0, 1, 1, 0], 'int32'),
+    size: 4,
+  };
+  const start = student.getWeights().map((w) => w.clone());
+  const tensors = tf.memory().numTensors;
+  tf.tidy(() => {
+    const terms = distiller.phases[0].losses(batch, { epoch: 0 });
+    assert.equal(terms.interact_state_1.shape.length, 0);
+  });
+  assert.equal(tf.memory().numTensors, tensors, 'a step leaks tensors');
+  const afterTalking = student.getWeights().map((w) => Array.from(w.dataSync()));
+  student.setWeights(start);
+  tf.tidy(() => student.apply(batch.inputs, { training: true }) as Tensor);
+  assert.deepEqual(
+    afterTalking,
+    student.getWeights().map((w) => Array.from(w.dataSync())),
+  );
 });
 
 async function trainBriefly(config: TalkingConfig, epochs = 3) {

@@ -122,7 +122,7 @@ export function createTalking(config: TalkingConfig, ctx: MethodContext): Distil
       const read =
         last === sGraph.outputName
           ? lastAnswer
-          : sGraph.run({ [last]: lastAnswer }, [sGraph.outputName], true)[sGraph.outputName];
+          : sGraph.runKeepingStatistics({ [last]: lastAnswer }, [sGraph.outputName])[sGraph.outputName];
       terms.interact_task = taskLoss(task, read, batch.target).mul(w1);
     }
     return terms;

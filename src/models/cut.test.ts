@@ -71,3 +71,24 @@ test('an unknown layer name lists the layers there are', () => {
     /has no layer "dense_9"; its layers are user, item, user_embedding/,
   );
 });
+
+test('a second training pass from a cut uses batch statistics but leaves the moving ones as they were', () => {
+  const model = buildResNet({
+    inputShape: [4, 4, 2],
+    widths: [2, 3],
+    blocksPerStage: 1,
+    classes: 2,
+    seed: 4,
+  });
+  const graph = new ModelGraph(model);
+  const movingStatistics = () => model.getWeights(false).map((w) => Array.from(w.dataSync()));
+  const cut = graph.run({ image: tf.randomNormal([3, 4, 4, 2], 0, 1, 'float32', 5) }, ['stem_relu'], true);
+  // Statistics of stage 1 and 2 after one ordinary training pass; then a pass from other states.
+  const before = movingStatistics();
+  const other = { stem_relu: cut.stem_relu.mul(3).add(1) };
+  const kept = graph.runKeepingStatistics(other, ['logits']).logits;
+  assert.deepEqual(movingStatistics(), before);
+  const trained = graph.run(other, ['logits'], true).logits;
+  assertAllClose(kept, trained);
+  assert.notDeepEqual(movingStatistics(), before, 'an ordinary training pass does move them');
+});

@@ -116,13 +116,32 @@ export class ModelGraph {
     return !reach(target);
   }
 
+  /** The layers strictly after all of `from` on the way to `to`. */
+  private layersBetween(from: string[], to: string[]): Layer[] {
+    const below = new Set(from.flatMap((name) => [...this.ancestors(name)]));
+    const needed = new Set(to.flatMap((name) => [...this.ancestors(name)]));
+    return this.model.layers.filter((l) => needed.has(l.name) && !below.has(l.name));
+  }
+
   /** Trainable weights of the layers strictly after `from` on the way to `to`. */
   weightsBetween(from: string, to: string): tf.LayerVariable[] {
-    const below = this.ancestors(from);
-    const needed = this.ancestors(to);
-    return this.model.layers
-      .filter((l) => needed.has(l.name) && !below.has(l.name))
-      .flatMap((l) => l.trainableWeights);
+    return this.layersBetween([from], [to]).flatMap((l) => l.trainableWeights);
+  }
+
+  /**
+   * `run` in training mode (batch statistics, dropout) that leaves the moving statistics of batch
+   * norm as they were. For a second pass in one step over states that are not the model's own
+   * (talking reads the teacher's answer through the student's upper layers): those must not shift
+   * the statistics the model uses when it runs alone.
+   */
+  runKeepingStatistics(feeds: Record<string, Tensor>, targets: string[]): Record<string, Tensor> {
+    const statistics = this.layersBetween(Object.keys(feeds), targets).flatMap((l) => l.nonTrainableWeights);
+    // A clone holds the old values alive: batch norm replaces each variable's tensor, it does not overwrite it.
+    const saved = statistics.map((w) => w.read().clone());
+    const states = this.run(feeds, targets, true);
+    statistics.forEach((w, i) => w.write(saved[i]));
+    tf.dispose(saved);
+    return states;
   }
 
   /**
