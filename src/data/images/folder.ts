@@ -8,7 +8,7 @@ import type { ImageSet } from './image_set.js';
 
 const EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 
-/** Decodes a PNG or JPEG to RGB bytes. */
+/** Decodes a PNG or JPEG to RGBA bytes (both decoders give RGBA whatever the file's colour type). */
 function decode(path: string, bytes: Buffer): { width: number; height: number; rgba: Uint8Array } {
   try {
     if (extname(path).toLowerCase() === '.png') {
@@ -24,7 +24,8 @@ function decode(path: string, bytes: Buffer): { width: number; height: number; r
 
 /**
  * Reads `<root>/<split>/<class>/<file>.png|jpg|jpeg`. Classes are the sub-folders of the split,
- * sorted; all images must share one size (the first one's).
+ * sorted, unless `classNames` gives them (and so their labels: a test split must use the training
+ * split's list). All images must share one size, the first one's.
  */
 export async function loadImageFolderSplit(
   root: string,
@@ -41,7 +42,8 @@ export async function loadImageFolderSplit(
   const classes =
     classNames ??
     (await readdir(splitDir, { withFileTypes: true }))
-      .filter((e) => e.isDirectory())
+      // Hidden folders (.ipynb_checkpoints, ...) are tool litter, not classes.
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
       .map((e) => e.name)
       .sort();
   if (classes.length === 0) throw new DataError(splitDir, undefined, 'no class folders');
@@ -50,11 +52,11 @@ export async function loadImageFolderSplit(
     const dir = join(splitDir, name);
     if (!existsSync(dir))
       throw new DataError(dir, undefined, `missing (class "${name}" has no folder in split "${split}")`);
-    for (const file of (await readdir(dir)).sort()) {
-      if (EXTENSIONS.has(extname(file).toLowerCase())) files.push({ path: join(dir, file), label });
-    }
+    const images = (await readdir(dir)).filter((file) => EXTENSIONS.has(extname(file).toLowerCase())).sort();
+    if (images.length === 0)
+      throw new DataError(dir, undefined, `no .png, .jpg or .jpeg images for class "${name}"`);
+    files.push(...images.map((file) => ({ path: join(dir, file), label })));
   }
-  if (files.length === 0) throw new DataError(splitDir, undefined, 'no .png, .jpg or .jpeg images');
   let set: ImageSet | undefined;
   for (const [k, { path, label }] of files.entries()) {
     const { width, height, rgba } = decode(path, await readFile(path));
@@ -70,7 +72,8 @@ export async function loadImageFolderSplit(
       throw new DataError(
         path,
         undefined,
-        `the image is ${width}x${height}, but the images of this folder are ${set.width}x${set.height}`,
+        `the image is ${width}x${height} (width x height), but ${files[0].path} and the images before ` +
+          `this one are ${set.width}x${set.height}; all images must have one size`,
       );
     }
     const out = k * width * height * 3;

@@ -13,6 +13,7 @@ import { loadImageFolderSplit } from './folder.js';
 import {
   augment,
   channelStats,
+  imageDataset,
   normalize,
   perClassSubset,
   selectClasses,
@@ -142,6 +143,7 @@ test('an image folder <split>/<class>/<file> loads PNG and JPEG with sorted clas
   const dir = join(root, 'folder');
   await mkdir(join(dir, 'train', 'cat'), { recursive: true });
   await mkdir(join(dir, 'train', 'ant'), { recursive: true });
+  await mkdir(join(dir, 'train', '.ipynb_checkpoints'), { recursive: true });
   await writeFile(join(dir, 'train', 'cat', 'a.png'), png(4, 3, [255, 0, 0]));
   await writeFile(join(dir, 'train', 'ant', 'b.jpg'), jpg(4, 3, [0, 0, 250]));
   await writeFile(join(dir, 'train', 'ant', 'notes.txt'), 'ignored');
@@ -150,10 +152,21 @@ test('an image folder <split>/<class>/<file> loads PNG and JPEG with sorted clas
   assert.deepEqual([set.width, set.height, Array.from(set.labels)], [4, 3, [0, 1]]);
   assert.ok(set.pixels[2] > 240 && set.pixels[0] < 10, 'the JPEG is blue');
   assert.deepEqual(Array.from(set.pixels.subarray(36, 39)), [255, 0, 0]);
+  const relabelled = await loadImageFolderSplit(dir, 'train', ['cat', 'ant']);
+  assert.deepEqual(
+    [relabelled.classNames, Array.from(relabelled.labels), Array.from(relabelled.pixels.subarray(0, 3))],
+    [
+      ['cat', 'ant'],
+      [0, 1],
+      [255, 0, 0],
+    ],
+    'given class names fix the labels: cat (red) is now 0',
+  );
+
   await writeFile(join(dir, 'train', 'cat', 'big.png'), png(5, 3, [0, 0, 0]));
   await assert.rejects(
     loadImageFolderSplit(dir, 'train'),
-    /big\.png: the image is 5x3, but the images of this folder are 4x3/,
+    /cat\/big\.png: the image is 5x3 \(width x height\), but .*ant\/b\.jpg and the images before this one are 4x3/,
   );
   await writeFile(join(dir, 'train', 'cat', 'big.png'), 'garbage');
   await assert.rejects(loadImageFolderSplit(dir, 'train'), /big\.png: cannot decode the image/);
@@ -164,6 +177,11 @@ test('an image folder <split>/<class>/<file> loads PNG and JPEG with sorted clas
   await assert.rejects(
     loadImageFolderSplit(dir, 'train', ['ant', 'dog']),
     /train\/dog: missing \(class "dog" has no folder/,
+  );
+  await mkdir(join(dir, 'train', 'empty'));
+  await assert.rejects(
+    loadImageFolderSplit(dir, 'train', ['empty']),
+    /train\/empty: no \.png, \.jpg or \.jpeg images for class "empty"/,
   );
 });
 
@@ -180,37 +198,92 @@ function toySet(labels: number[]): ImageSet {
   };
 }
 
-test('class selection relabels; per-class subsets and splits are seeded', () => {
+test('class selection relabels; per-class subsets and splits are seeded; datasets share the arrays', () => {
   const set = toySet([0, 1, 2, 2, 1, 0, 2, 2]);
   const cb = selectClasses(set, ['c', 'b']);
   assert.deepEqual(Array.from(cb.labels), [1, 0, 0, 1, 0, 0]);
   assert.deepEqual(cb.classNames, ['c', 'b']);
-  assert.equal(cb.pixels[0], 1, 'the first kept image is image 1');
+  assert.deepEqual(
+    Array.from(cb.pixels.filter((_, i) => i % 12 === 0)),
+    [1, 2, 3, 4, 6, 7],
+    'images 1-4, 6, 7',
+  );
   assert.throws(() => selectClasses(set, ['z']), /Unknown class "z"; expected one of a, b, c/);
-  const subset = perClassSubset(set, 1, new Random(4));
-  assert.deepEqual(Array.from(subset.labels).sort(), [0, 1, 2]);
-  assert.deepEqual(perClassSubset(set, 1, new Random(4)).pixels, subset.pixels);
+
+  const two = perClassSubset(set, 2, new Random(4));
+  assert.deepEqual(Array.from(two.labels).sort(), [0, 0, 1, 1, 2, 2]);
+  // Each image keeps its own label (image i's pixels are all i).
+  two.labels.forEach((label, k) => assert.equal(set.labels[two.pixels[k * 12]], label));
+  assert.deepEqual(perClassSubset(set, 2, new Random(4)).pixels, two.pixels);
+  const picks = new Set(
+    [4, 5, 6, 7, 8].map((seed) => perClassSubset(set, 2, new Random(seed)).pixels.join()),
+  );
+  assert.ok(picks.size > 1, 'other seeds pick other images');
+
   const { train, validation } = splitImages(set, 0.25, new Random(1));
   assert.deepEqual([train.labels.length, validation.labels.length], [6, 2]);
+  const ids = [...train.pixels, ...validation.pixels].filter((_, i) => i % 12 === 0).sort();
+  assert.deepEqual(ids, [0, 1, 2, 3, 4, 5, 6, 7], 'train and validation partition the images');
+
+  const dataset = imageDataset(train);
+  assert.deepEqual(
+    [dataset.size, dataset.inputs[0].shape, dataset.inputs[0].dtype],
+    [6, [2, 2, 3], 'float32'],
+  );
+  assert.equal(dataset.inputs[0].values, train.pixels, 'uint8 pixels are not copied');
+  assert.deepEqual([dataset.target.values, dataset.target.dtype], [train.labels, 'int32']);
 });
 
-test('augmentation is seeded, crops with zero padding and flips; normalisation uses channel stats', () => {
-  const width = 4;
-  const values = Float32Array.from({ length: 2 * 4 * width * 1 }, (_, i) => i + 1);
+/** The image `source` (h x w, one channel) shifted by (dy, dx) after an optional flip, zero outside. */
+function cropped(source: Float32Array, h: number, w: number, dy: number, dx: number, flip: boolean) {
+  return Float32Array.from({ length: h * w }, (_, p) => {
+    const [y, x] = [Math.floor(p / w), p % w];
+    const [sy, sx] = [y + dy, (flip ? w - 1 - x : x) + dx];
+    return sy >= 0 && sy < h && sx >= 0 && sx < w ? source[sy * w + sx] : 0;
+  });
+}
+
+test('augmentation is seeded, and each image is one padded crop, flipped or not', () => {
+  const [h, w, rows] = [4, 5, 40];
+  const values = Float32Array.from({ length: rows * h * w }, (_, i) => (i % (h * w)) + 1);
   const a = values.slice();
   const b = values.slice();
-  augment(new Random(3), 1)(a, 2, [4, width, 1]);
-  augment(new Random(3), 1)(b, 2, [4, width, 1]);
-  assert.deepEqual(a, b);
-  assert.notDeepEqual(a, values);
-  // Every value is an original pixel of the same image or padding.
-  for (let i = 0; i < 16; i++) assert.ok(a[i] === 0 || (a[i] >= 1 && a[i] <= 16));
+  augment(new Random(3), 2)(a, rows, [h, w, 1]);
+  augment(new Random(3), 2)(b, rows, [h, w, 1]);
+  assert.deepEqual(a, b, 'the same stream gives the same crops');
+  const c = values.slice();
+  augment(new Random(4), 2)(c, rows, [h, w, 1]);
+  assert.notDeepEqual(c, a);
+  const used = new Set<string>();
+  for (let r = 0; r < rows; r++) {
+    const image = a.subarray(r * h * w, (r + 1) * h * w);
+    const matches = [];
+    for (let dy = -2; dy <= 2; dy++)
+      for (let dx = -2; dx <= 2; dx++)
+        for (const flip of [false, true]) {
+          if (cropped(values.subarray(0, h * w), h, w, dy, dx, flip).every((v, i) => v === image[i]))
+            matches.push(`${dy},${dx},${flip}`);
+        }
+    assert.equal(matches.length, 1, `image ${r} is exactly one crop`);
+    used.add(matches[0]);
+  }
+  assert.ok([...used].some((m) => m.endsWith('true')) && [...used].some((m) => m.endsWith('false')));
+  assert.ok(used.size > 10, `40 images use many of the 50 crops (${used.size})`);
+});
+
+test('normalisation scales to [0, 1] and standardises each channel with the set statistics', () => {
   const set = toySet([0, 1]);
+  set.pixels.set([10, 100, 200], 0);
   const stats = channelStats(set);
-  assert.ok(Math.abs(stats.mean[0] - 0.5 / 255) < 1e-9);
   const pixels = Float32Array.from(set.pixels);
   normalize(stats)(pixels, 2, [2, 2, 3]);
-  assert.ok(Math.abs(pixels.reduce((s, v) => s + v, 0)) < 1e-4, 'normalised pixels have mean 0');
+  for (let c = 0; c < 3; c++) {
+    const channel = pixels.filter((_, i) => i % 3 === c);
+    const mean = channel.reduce((s, v) => s + v, 0) / channel.length;
+    const variance = channel.reduce((s, v) => s + (v - mean) ** 2, 0) / channel.length;
+    assert.ok(Math.abs(mean) < 1e-5 && Math.abs(variance - 1) < 1e-4, `channel ${c}: ${mean}, ${variance}`);
+  }
+  assert.ok(Math.abs(stats.mean[1] - (100 + 3 * 0 + 4 * 1) / 8 / 255) < 1e-9);
 });
 
 const realDir =
