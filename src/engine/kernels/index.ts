@@ -2,8 +2,10 @@ import { registerBroadcastGradients } from './broadcast_gradients.js';
 import { registerChannelAffine } from './channel_affine.js';
 import { registerChannelSums } from './channel_sums.js';
 import { registerConvGradients } from './conv_gradients.js';
+import { registerGather } from './gather.js';
 import { registerSharedIdentity } from './shared_identity.js';
 import { registerTile } from './tile.js';
+import { registerTranspose } from './transpose.js';
 import { registerTransposedMatMul } from './transposed_matmul.js';
 import { registerUnsortedSegmentSum } from './unsorted_segment_sum.js';
 
@@ -18,6 +20,8 @@ export function registerWasmKernels(): void {
   registered = true;
   registerTransposedMatMul();
   registerUnsortedSegmentSum();
+  registerTranspose();
+  registerGather();
   registerConvGradients();
   registerTile();
   registerChannelAffine();
