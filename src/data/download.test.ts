@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tar from 'tar';
-import yazl from 'yazl';
 import { locateDataset } from './download.js';
 import type { Fetcher } from './fetch.js';
 import type { DatasetSource } from './sources.js';
+import { zipOf } from './testing/zip.js';
 
 let root: string;
 before(async () => {
@@ -18,18 +18,6 @@ before(async () => {
 after(() => rm(root, { recursive: true, force: true }));
 
 const sha256 = (bytes: string | Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-function zipOf(files: Record<string, string>): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const [name, text] of Object.entries(files)) zip.addBuffer(Buffer.from(text), name);
-  zip.end();
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    zip.outputStream
-      .on('data', (c: Buffer) => chunks.push(c))
-      .on('end', () => resolve(Buffer.concat(chunks)));
-  });
-}
 
 /** A dataset "toy" whose published archive is `published`. */
 function toySource(published: Buffer, format: 'zip' | 'tar.gz' = 'zip'): DatasetSource {

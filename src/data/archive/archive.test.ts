@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import * as tar from 'tar';
-import yazl from 'yazl';
+import { zipOf } from '../testing/zip.js';
 import { untarGz } from './untar.js';
 import { unzip } from './unzip.js';
 
@@ -90,18 +90,6 @@ test('bad tar archives are refused: escaping paths, corrupt headers, cut-off ent
   }
   assert.ok(!existsSync(join(root, 'evil.txt')));
 });
-
-function zipOf(files: Record<string, string>): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const [name, text] of Object.entries(files)) zip.addBuffer(Buffer.from(text), name);
-  zip.end();
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    zip.outputStream
-      .on('data', (c: Buffer) => chunks.push(c))
-      .on('end', () => resolve(Buffer.concat(chunks)));
-  });
-}
 
 test('a zip unpacks entry by entry; a garbled zip is an error', async () => {
   const archive = join(root, 'set.zip');
