@@ -15,6 +15,10 @@ const cases: { a: number[]; b: number[]; transposeA: boolean; transposeB: boolea
   // The batch dimension of b broadcasts against a's.
   { a: [3, 9, 6], b: [1, 4, 9], transposeA: true, transposeB: true },
   { a: [64, 100], b: [64, 33], transposeA: true, transposeB: false },
+  // Aᵀ·B with A the narrower operand runs as (Bᵀ·A)ᵀ, also with a broadcast batch.
+  { a: [50, 20], b: [50, 70], transposeA: true, transposeB: false },
+  { a: [3, 9, 4], b: [1, 9, 11], transposeA: true, transposeB: false },
+  { a: [1, 9, 4], b: [2, 9, 11], transposeA: true, transposeB: false },
 ];
 
 for (const { a, b, transposeA, transposeB } of cases) {
