@@ -17,7 +17,7 @@ export {
   type MovieLensName,
   type MovieLensOptions,
 } from './movielens/load.js';
-export { ML100K_SPLITS, type Ml100kSplit } from './movielens/ml100k.js';
+export { ML100K_SPLITS, readMl100k, readMl100kRatings, type Ml100kSplit } from './movielens/ml100k.js';
 export {
   filterGenre,
   ratingsDataset,
@@ -26,7 +26,7 @@ export {
   type RatingSplits,
   type Ratings,
 } from './movielens/ratings.js';
-export { loadCifar10, readCifarBatches } from './images/cifar.js';
+export { CIFAR10_TEST_BATCH, CIFAR10_TRAIN_BATCHES, loadCifar10, readCifarBatches } from './images/cifar.js';
 export { loadImageFolderSplit } from './images/folder.js';
 export {
   augment,
