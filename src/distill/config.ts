@@ -13,9 +13,22 @@ const teacherHead = z
 
 const layerName = z.string().min(1);
 
-export const studentSchema = z.strictObject({ name: z.literal('student') });
+/**
+ * A strict object whose unknown fields are errors that list the fields there are, so that a typo
+ * (`mesageSize`) says what was meant.
+ */
+export function fields<Shape extends z.ZodRawShape>(shape: Shape) {
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown field; expected one of ${Object.keys(shape).join(', ')}`
+        : undefined,
+  });
+}
 
-export const kdSchema = z.strictObject({
+export const studentSchema = fields({ name: z.literal('student') });
+
+export const kdSchema = fields({
   name: z.literal('kd'),
   temperature: z.number().positive().default(4),
   /** Weight of the distillation term; the task term gets 1 - alpha. */
@@ -23,7 +36,7 @@ export const kdSchema = z.strictObject({
   teacherHead,
 });
 
-export const fitnetSchema = z.strictObject({
+export const fitnetSchema = fields({
   name: z.literal('fitnet'),
   /** Weight of the hint loss. */
   beta: z.number().min(0).default(1),
@@ -31,7 +44,7 @@ export const fitnetSchema = z.strictObject({
   teacherLayer: layerName.optional(),
 });
 
-export const rkdSchema = z.strictObject({
+export const rkdSchema = fields({
   name: z.literal('rkd'),
   distanceWeight: z.number().min(0).default(25),
   angleWeight: z.number().min(0).default(50),
@@ -44,7 +57,7 @@ export const rkdSchema = z.strictObject({
   teacherLayer: layerName.optional(),
 });
 
-export const dkdSchema = z.strictObject({
+export const dkdSchema = fields({
   name: z.literal('dkd'),
   alpha: z.number().min(0).default(1),
   beta: z.number().min(0).default(8),
@@ -54,54 +67,48 @@ export const dkdSchema = z.strictObject({
   teacherHead,
 });
 
-export const takdSchema = z.strictObject({
+export const takdSchema = fields({
   name: z.literal('takd'),
   temperature: z.number().positive().default(4),
   alpha: z.number().min(0).max(1).default(0.5),
   teacherHead,
 });
 
-export const talkingSchema = z.strictObject({
+export const talkingSchema = fields({
   name: z.literal('talking'),
   /** m, the size of the shared message space. */
   messageSize: z.number().int().positive().default(32),
   /** Encoders and decoders: `depth` dense layers, ReLU between, hidden width max(dim, m) unless `width` is set. */
-  channel: z
-    .strictObject({
-      depth: z.number().int().min(1).default(2),
-      width: z.number().int().positive().optional(),
-      /** How an encoder reads a feature map: global average pooling or flattening. */
-      pooling: z.enum(['average', 'flatten']).default('average'),
-      /** Side of the grid a feature-map decoder produces before upsampling to the map's size. */
-      decoderGrid: z.number().int().positive().default(4),
-    })
-    .prefault({}),
+  channel: fields({
+    depth: z.number().int().min(1).default(2),
+    width: z.number().int().positive().optional(),
+    /** How an encoder reads a feature map: global average pooling or flattening. */
+    pooling: z.enum(['average', 'flatten']).default('average'),
+    /** Side of the grid a feature-map decoder produces before upsampling to the map's size. */
+    decoderGrid: z.number().int().positive().default(4),
+  }).prefault({}),
   /**
    * The communication layer pairs (a_1, b_1) .. (a_{N+1}, b_{N+1}), N = rounds; default: the lower
    * cut and the penultimate representation of each model.
    */
   layers: z
-    .array(z.strictObject({ student: layerName, teacher: layerName }))
+    .array(fields({ student: layerName, teacher: layerName }))
     .min(2)
     .optional(),
   /** w1, w2, w3 of method.md. */
-  weights: z
-    .strictObject({
-      interact: z.number().min(0).default(1),
-      mc: z.number().min(0).default(0.1),
-      sc: z.number().min(0).default(0.1),
-    })
-    .prefault({}),
+  weights: fields({
+    interact: z.number().min(0).default(1),
+    mc: z.number().min(0).default(0.1),
+    sc: z.number().min(0).default(0.1),
+  }).prefault({}),
   distance: z.enum(['mse', 'cosine', 'smoothL1']).default('mse'),
   /** Epochs training only encoders/decoders on L_MC + L_SC before the main phase. */
   handshakeEpochs: z.number().int().min(0).default(0),
-  teacher: z
-    .strictObject({
-      mode: z.enum(['frozen', 'finetune']).default('frozen'),
-      /** Learning rate of the fine-tuned teacher layers relative to the student's. */
-      lrMultiplier: z.number().positive().default(0.1),
-    })
-    .prefault({}),
+  teacher: fields({
+    mode: z.enum(['frozen', 'finetune']).default('frozen'),
+    /** Learning rate of the fine-tuned teacher layers relative to the student's. */
+    lrMultiplier: z.number().positive().default(0.1),
+  }).prefault({}),
   /** Whether the first L_interact term's gradients flow into the answer s_k (else only into the student). */
   answerGradients: z.boolean().default(true),
   /** The task term of L_interact: the answer, read by the student's upper layers, must solve the task. */
@@ -127,10 +134,14 @@ export const METHOD_NAMES: MethodName[] = ['student', 'kd', 'fitnet', 'rkd', 'dk
 
 /** One line per problem: the field's path and what was wrong, with the allowed values. */
 export function formatIssues(what: string, error: z.ZodError): string {
-  const lines = error.issues.map((issue) => {
-    const path = issue.path.length ? issue.path.join('.') : '(top level)';
-    return `  ${path}: ${issue.message}`;
-  });
+  const line = (path: PropertyKey[], message: string) =>
+    `  ${path.length ? path.map(String).join('.') : '(top level)'}: ${message}`;
+  // An unknown field is named by its own path, not by the object that holds it.
+  const lines = error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => line([...issue.path, key], issue.message))
+      : [line(issue.path, issue.message)],
+  );
   return `Invalid ${what}:\n${lines.join('\n')}`;
 }
 
