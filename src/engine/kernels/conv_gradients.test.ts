@@ -7,12 +7,12 @@ import { assertWasmMatchesCpu } from '../testing/backends.js';
 // Sums of up to a few hundred float32 products, accumulated in different orders by the backends.
 const TOLERANCE = { atol: 1e-3, rtol: 1e-3 };
 
-type Pad = 'same' | 'valid' | number;
+type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
 const cases: {
   x: [number, number, number, number];
   kernel: number;
   out: number;
-  stride: number;
+  stride: number | [number, number];
   pad: Pad;
 }[] = [
   { x: [2, 7, 7, 3], kernel: 3, out: 5, stride: 1, pad: 'same' },
@@ -23,10 +23,24 @@ const cases: {
   { x: [2, 10, 9, 3], kernel: 5, out: 4, stride: 3, pad: 'valid' },
   { x: [2, 6, 7, 3], kernel: 3, out: 2, stride: 1, pad: 1 },
   { x: [1, 11, 11, 2], kernel: 4, out: 3, stride: 2, pad: 'same' },
+  { x: [3, 10, 9, 5], kernel: 3, out: 6, stride: [2, 1], pad: 'same' },
+  {
+    x: [2, 12, 12, 4],
+    kernel: 3,
+    out: 7,
+    stride: 2,
+    pad: [
+      [0, 0],
+      [1, 0],
+      [2, 1],
+      [0, 0],
+    ],
+  },
+  { x: [5, 8, 8, 16], kernel: 3, out: 8, stride: 2, pad: 'same' },
 ];
 
 for (const { x, kernel, out, stride, pad } of cases) {
-  test(`conv2d gradients (x ${x}, ${kernel}x${kernel}, ${out} filters, stride ${stride}, pad ${pad}) match cpu`, async () => {
+  test(`conv2d gradients (x ${x}, ${kernel}x${kernel}, ${out} filters, stride ${String(stride)}, pad ${JSON.stringify(pad)}) match cpu`, async () => {
     await assertWasmMatchesCpu(
       () => {
         const input = tf.randomNormal(x, 0, 1, 'float32', 1) as tf.Tensor4D;

@@ -25,6 +25,15 @@ for (const [shape, reps] of [
     [3, 1, 2],
     [1, 4, 3],
   ],
+  // Per-example blocks of >= 16 values, copied one by one (global average pooling's gradient).
+  [
+    [3, 1, 1, 16],
+    [1, 4, 5, 1],
+  ],
+  [
+    [2, 1, 20],
+    [2, 3, 1],
+  ],
 ] as [number[], number[]][]) {
   test(`Tile [${shape}] by [${reps}] matches cpu (float32 and int32)`, async () => {
     await assertWasmMatchesCpu(
