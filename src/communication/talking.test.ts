@@ -182,6 +182,26 @@ test('weights of 0 and switches leave their terms out; a bad layer pair is named
       ),
     /the teacher cannot think from "t_h2" to "t_h1"/,
   );
+  const residual = buildResNet({
+    inputShape: [4, 4, 2],
+    widths: [2],
+    blocksPerStage: 1,
+    classes: 1,
+    seed: 1,
+  });
+  assert.throws(
+    () =>
+      createTalking(
+        talking({
+          layers: [
+            { student: 'stem_relu', teacher: 't_h1' },
+            { student: 'stage1_block1_conv2', teacher: 't_h2' },
+          ],
+        }),
+        context(teacher, residual),
+      ),
+    /last communication layer "stage1_block1_conv2" alone \(a layer that separates its graph: stem_conv, stem_bn, stem_relu, stage1_block1_add, stage1_block1_out, pool, logits\)/,
+  );
   assert.throws(
     () =>
       createTalking(talking({ handshakeEpochs: 2, weights: { mc: 0, sc: 0 } }), context(teacher, student)),

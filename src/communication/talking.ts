@@ -37,8 +37,10 @@ function checkPairs(pairs: LayerPair[], student: ModelGraph, teacher: ModelGraph
   const last = pairs[pairs.length - 1].student;
   // The last layer may be the output itself: the answer is then read as the prediction.
   if (last !== student.outputName && !student.separators(student.outputName).includes(last)) {
+    const candidates = [...student.separators(student.outputName), student.outputName];
     throw new Error(
-      `talking: the student's output must be computable from its last communication layer "${last}"`,
+      `talking: the student's output must be computable from its last communication layer "${last}" alone ` +
+        `(a layer that separates its graph: ${candidates.join(', ')})`,
     );
   }
 }

@@ -92,3 +92,40 @@ test('a second training pass from a cut uses batch statistics but leaves the mov
   assertAllClose(kept, trained);
   assert.notDeepEqual(movingStatistics(), before, 'an ordinary training pass does move them');
 });
+
+test('two input branches that merge late: the merge is the first cut, a branch layer is refused', () => {
+  const a = tf.input({ shape: [3], name: 'a' });
+  const b = tf.input({ shape: [2], name: 'b' });
+  const dense = (units: number, name: string) => tf.layers.dense({ units, name, kernelInitializer: 'ones' });
+  const branchA = dense(4, 'branch_a').apply(a) as tf.SymbolicTensor;
+  const branchB = dense(4, 'branch_b').apply(b) as tf.SymbolicTensor;
+  const merged = tf.layers.concatenate({ name: 'merge' }).apply([branchA, branchB]) as tf.SymbolicTensor;
+  const hidden = dense(3, 'hidden').apply(merged) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: [a, b], outputs: dense(1, 'out').apply(hidden) as tf.SymbolicTensor });
+  const graph = new ModelGraph(model);
+  assert.equal(graph.lowerCut(), 'merge');
+  assert.deepEqual(graph.separators('hidden'), ['merge']);
+  const inputs = [tf.tensor2d([[1, 2, 3]]), tf.tensor2d([[-1, 4]])];
+  const states = graph.run({ a: inputs[0], b: inputs[1] }, ['branch_a', 'merge'], false);
+  assertAllClose(graph.run({ merge: states.merge }, ['out'], false).out, model.predict(inputs) as tf.Tensor);
+  assert.throws(
+    () => graph.run({ branch_a: states.branch_a }, ['out'], false),
+    /from the states at branch_a: it also needs the model input "b"/,
+  );
+});
+
+test('a Sequential model is cut like a functional one', () => {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [2], units: 3, activation: 'relu', name: 'seq_h1' }),
+      tf.layers.dense({ units: 2, name: 'seq_h2' }),
+      tf.layers.dense({ units: 1, name: 'seq_out' }),
+    ],
+  });
+  const graph = new ModelGraph(model);
+  assert.equal(graph.penultimate(), 'seq_h2');
+  assert.equal(graph.lowerCut(), 'seq_h1');
+  const x = tf.tensor2d([[0.5, -1]]);
+  const h1 = graph.run({ [graph.inputNames[0]]: x }, ['seq_h1'], false).seq_h1;
+  assertAllClose(graph.run({ seq_h1: h1 }, ['seq_out'], false).seq_out, model.predict(x) as tf.Tensor);
+});
