@@ -106,6 +106,12 @@ test('bad CIFAR files fail naming the file and record', async () => {
     ],
     ['test_batch.bin', Buffer.alloc(0), /test_batch\.bin: empty file/],
     ['test_batch.bin.gz', Buffer.from('not gzip at all, really not'), /test_batch\.bin\.gz: not a gzip file/],
+    // Two gzip members: the trailer gives only the last one's size, so the records overflow it.
+    [
+      'test_batch.bin.gz',
+      Buffer.concat([gzipSync(record(1, 0, 0, 0)), gzipSync(record(2, 0, 0, 0))]),
+      /test_batch\.bin\.gz record 2 \(byte 3073\): more records than the gzip size field says \(1\)/,
+    ],
     // A gzip stream cut short: the trailer's size field is garbage, or (here) the data ends early.
     [
       'test_batch.bin.gz',

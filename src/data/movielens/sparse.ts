@@ -44,7 +44,7 @@ export const ML_LATEST: SparseFormat = {
   wholeRatings: false,
 };
 
-async function open(dir: string, format: SparseFormat, { file, separator, columns }: FileFormat) {
+async function readFormatFile(dir: string, format: SparseFormat, { file, separator, columns }: FileFormat) {
   const text = await readText(
     join(dir, file),
     format.encoding,
@@ -63,14 +63,14 @@ export async function readSparseMovieLens(
   dir: string,
   format: SparseFormat,
 ): Promise<{ data: MovieLens; ratings: Ratings }> {
-  const movies = await open(dir, format, format.movies);
+  const movies = await readFormatFile(dir, format, format.movies);
   const { itemIndex, titles, perItem } = parseMovies(
     movies,
     format.header,
     format.movies.separator,
     format.movies.columns,
   );
-  const ratingsFile = await open(dir, format, format.ratings);
+  const ratingsFile = await readFormatFile(dir, format, format.ratings);
   const userIds = new DenseIds();
   const range: [number, number] = [format.minRating, 5];
   const ratings = parseRatings(ratingsFile, format.header, (line) => {
