@@ -29,7 +29,11 @@ export async function createDistiller(config: MethodConfig, ctx: MethodContext):
     case 'rkd':
       return createRkd(ctx, config);
     case 'dkd': {
-      if (ctx.task !== 'classification') throw new Error('dkd is defined for classification only');
+      if (ctx.task !== 'classification') {
+        throw new Error(
+          `dkd is defined for classification only (the task here is ${ctx.task}); for ratings use kd, whose soft target is the teacher's rating`,
+        );
+      }
       const teacher = await downstreamTeacher(ctx, config.teacherHead);
       return plain(ctx, {
         name: 'main',
