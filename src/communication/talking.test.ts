@@ -332,3 +332,13 @@ test('the channel is grounded: the teacher reading of the student message approa
     `dist(r, h_T) per epoch: ${sc.map((v) => v.toFixed(4)).join(', ')}`,
   );
 });
+
+test('a handshake at the default weights grounds the channel before the main phase', async () => {
+  const { result } = await trainBriefly(talking({ handshakeEpochs: 20 }), 1);
+  const sc = result.history.filter((r) => r.phase === 'handshake').map((r) => r.losses.sc_teacher_1);
+  assert.equal(sc.length, 20);
+  assert.ok(
+    sc[sc.length - 1] < 0.5 * sc[0],
+    `w3 * dist(r, h_T) per handshake epoch: ${sc.map((v) => v.toFixed(4)).join(', ')}`,
+  );
+});
