@@ -56,7 +56,8 @@ test('bench speed runs every workload and writes the JSON of experiments.md', as
   }
 });
 
-test('bench speed on the cpu backend says so', async () => {
+test('bench speed on the cpu backend says so, and its JSON says which machine and load it ran under', async () => {
+  const out = join(dir, 'cpu.json');
   const { stdout } = await run([
     'bench',
     'speed',
@@ -65,14 +66,30 @@ test('bench speed on the cpu backend says so', async () => {
     '--workloads',
     'rec-mlp',
     '--steps',
-    '1',
+    '2',
     '--warmup',
-    '0',
+    '1',
     '--batch',
     '4',
+    '--out',
+    out,
   ]);
   assert.match(stdout, /^backend: cpu$/m);
   assert.match(stdout, /rec-mlp\s+tfjs/);
+  assert.match(stdout, /^machine: \d+ cpus, load average [\d.]+ before and [\d.]+ after$/m);
+  const result = JSON.parse(await readFile(out, 'utf8'));
+  assert.equal(result.backend, 'cpu');
+  assert.deepEqual(
+    result.rows.map(({ workload, framework, steps, batch }: Record<string, unknown>) => ({
+      workload,
+      framework,
+      steps,
+      batch,
+    })),
+    [{ workload: 'rec-mlp', framework: 'tfjs', steps: 2, batch: 4 }],
+  );
+  assert.ok(result.machine.cpus >= 1 && result.machine.loadAfter >= 0, JSON.stringify(result.machine));
+  assert.match(result.tfjs, /^\d+\.\d+\.\d+$/);
 });
 
 test('bad arguments give one clear line and a failing exit code', async () => {

@@ -19,17 +19,21 @@ interface SpeedFlags {
 }
 
 function table(result: SpeedResult): string {
-  const lines = ['workload       framework  ms/step   samples/s  steps  batch'];
+  const lines = ['workload       framework  ms/step   samples/s  steps  batch  x PyTorch'];
   for (const row of result.rows) {
+    const ratio = row.framework === 'tfjs' ? result.ratios?.[row.workload] : undefined;
     lines.push(
       `${row.workload.padEnd(14)} ${row.framework.padEnd(10)} ${row.msPerStep.toFixed(1).padStart(8)}  ` +
-        `${Math.round(row.samplesPerSecond).toString().padStart(9)}  ${String(row.steps).padStart(5)}  ${row.batch}`,
+        `${Math.round(row.samplesPerSecond).toString().padStart(9)}  ${String(row.steps).padStart(5)}  ` +
+        `${String(row.batch).padStart(5)}  ${ratio === undefined ? '' : ratio.toFixed(2).padStart(9)}`.trimEnd(),
     );
   }
-  for (const [workload, ratio] of Object.entries(result.ratios ?? {})) {
-    lines.push(`${workload}: tfjs/${result.backend} takes ${ratio.toFixed(2)}x PyTorch's time per step`);
-  }
+  if (result.ratios) lines.push("x PyTorch: tfjs's time per step over PyTorch's, measured in this run");
   if (result.pytorch && 'error' in result.pytorch) lines.push(`PyTorch: ${result.pytorch.error}`);
+  const { cpus, loadBefore, loadAfter } = result.machine;
+  lines.push(
+    `machine: ${cpus} cpus, load average ${loadBefore.toFixed(1)} before and ${loadAfter?.toFixed(1)} after`,
+  );
   return lines.join('\n');
 }
 

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { promisify } from 'node:util';
 import { tf } from '../tf.js';
 import { Random } from '../random.js';
@@ -24,6 +25,11 @@ export interface SpeedResult {
   tfjs: string;
   node: string;
   pytorch?: { version: string; threads: number } | { error: string };
+  /**
+   * The machine is shared: its one-minute load average before and after the run says how far
+   * other processes slowed both frameworks (PyTorch's two threads suffer most when cores are busy).
+   */
+  machine: { cpus: number; loadBefore: number; loadAfter?: number };
   rows: SpeedRow[];
   /** tfjs time per step over PyTorch's, per workload, when PyTorch ran in the same run. */
   ratios?: Record<string, number>;
@@ -137,6 +143,7 @@ export async function runSpeedBench(backend: BackendName, options: SpeedOptions)
     started: new Date().toISOString(),
     tfjs: tf.version_core,
     node: process.version,
+    machine: { cpus: cpus().length, loadBefore: loadavg()[0] },
     rows: await measureTfjs(options),
   };
   if (options.pytorch) {
@@ -157,5 +164,6 @@ export async function runSpeedBench(backend: BackendName, options: SpeedOptions)
       result.pytorch = { error: error instanceof Error ? error.message : String(error) };
     }
   }
+  result.machine.loadAfter = loadavg()[0];
   return result;
 }
