@@ -34,15 +34,13 @@ function context(teacher: LayersModel, student: LayersModel): MethodContext {
 
 const talking = (input: object) => parseMethodConfig({ name: 'talking', ...input }) as TalkingConfig;
 const value = (t: Tensor) => t.dataSync()[0];
+/** Communication layer pairs (a_k, b_k) from [student layer, teacher layer]. */
+const pairsOf = (...names: [string, string][]) => names.map(([student, teacher]) => ({ student, teacher }));
 
 test('every loss term is the formula of method.md on the right states (N = 2 rounds)', () => {
   const teacher = mlp([12, 10, 8], 1, 't');
   const student = mlp([5, 4, 3], 2, 's');
-  const pairs = [
-    { student: 's_h1', teacher: 't_h1' },
-    { student: 's_h2', teacher: 't_h2' },
-    { student: 's_h3', teacher: 't_h3' },
-  ];
+  const pairs = pairsOf(['s_h1', 't_h1'], ['s_h2', 't_h2'], ['s_h3', 't_h3']);
   const config = talking({ layers: pairs, weights: { interact: 0.7, mc: 0.3, sc: 0.2 } });
   const distiller = createTalking(config, context(teacher, student));
   const [batch] = batches(data.downstream.train, 8);
@@ -114,10 +112,7 @@ test('every loss term equals its value worked out by hand (N = 1, one-layer line
       talking({
         messageSize: 2,
         channel: { depth: 1 },
-        layers: [
-          { student: 's_h1', teacher: 't_h1' },
-          { student: 's_h2', teacher: 't_h2' },
-        ],
+        layers: pairsOf(['s_h1', 't_h1'], ['s_h2', 't_h2']),
         handshakeEpochs: 1,
         ...extra,
       }),
@@ -169,17 +164,17 @@ test('weights of 0 and switches leave their terms out; a bad layer pair is named
     context(teacher, student),
   ).phases[0].losses(batch, { epoch: 0 });
   assert.deepEqual(Object.keys(terms).sort(), ['interact_state_1', 'task']);
-  assert.throws(
-    () =>
-      createTalking(
-        talking({
-          layers: [
-            { student: 's_h1', teacher: 't_h2' },
-            { student: 's_h2', teacher: 't_h1' },
-          ],
-        }),
-        context(teacher, student),
-      ),
+  const refused = (model: LayersModel, layers: [string, string][], error: RegExp) =>
+    assert.throws(
+      () => createTalking(talking({ layers: pairsOf(...layers) }), context(teacher, model)),
+      error,
+    );
+  refused(
+    student,
+    [
+      ['s_h1', 't_h2'],
+      ['s_h2', 't_h1'],
+    ],
     /the teacher cannot think from "t_h2" to "t_h1"/,
   );
   const residual = buildResNet({
@@ -189,17 +184,12 @@ test('weights of 0 and switches leave their terms out; a bad layer pair is named
     classes: 1,
     seed: 1,
   });
-  assert.throws(
-    () =>
-      createTalking(
-        talking({
-          layers: [
-            { student: 'stem_relu', teacher: 't_h1' },
-            { student: 'stage1_block1_conv2', teacher: 't_h2' },
-          ],
-        }),
-        context(teacher, residual),
-      ),
+  refused(
+    residual,
+    [
+      ['stem_relu', 't_h1'],
+      ['stage1_block1_conv2', 't_h2'],
+    ],
     /last communication layer "stage1_block1_conv2" alone \(a layer that separates its graph: stem_conv, stem_bn, stem_relu, stage1_block1_add, stage1_block1_out, pool, logits\)/,
   );
   assert.throws(
@@ -251,10 +241,7 @@ test('feature maps: the answer read through the student moves its batch-norm sta
   const student = net([2, 3], 's', 2);
   // a_2 = the end of stage 1, a [4, 4, 2] map: the answer is decoded to a map and read by stage 2.
   const config = talking({
-    layers: [
-      { student: 'stem_relu', teacher: 'stem_relu' },
-      { student: 'stage1_block1_out', teacher: 'stage1_block1_out' },
-    ],
+    layers: pairsOf(['stem_relu', 'stem_relu'], ['stage1_block1_out', 'stage1_block1_out']),
   });
   const distiller = createTalking(config, { ...context(teacher, student), task: 'classification' });
   const batch = {
