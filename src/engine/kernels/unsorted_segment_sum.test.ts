@@ -23,10 +23,11 @@ test('UnsortedSegmentSum with repeated, unordered and out-of-range ids matches c
   );
 });
 
+// The first dense layer widens (12 -> 20), so its weight gradient takes the swapped (Bᵀ·A)ᵀ path.
 test('gradients of an embedding model (gather + dense) match cpu end to end', async () => {
   await assertWasmMatchesCpu(
     () => {
-      const model = buildRecommender({ users: 13, items: 17, embedding: 6, hidden: [10, 5], seed: 4 });
+      const model = buildRecommender({ users: 13, items: 17, embedding: 6, hidden: [20, 5], seed: 4 });
       const users = tf.tensor2d([0, 3, 3, 12, 5, 0, 7, 3], [8, 1], 'int32');
       const items = tf.tensor2d([16, 2, 2, 0, 9, 9, 1, 4], [8, 1], 'int32');
       const ratings = tf.tensor2d([5, 3, 4, 1, 2, 5, 3, 4], [8, 1]);
