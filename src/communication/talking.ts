@@ -88,12 +88,19 @@ export function createTalking(config: TalkingConfig, ctx: MethodContext): Distil
   /** Every loss term; `channelOnly` leaves out the terms of the main phase alone (handshake). */
   function losses(batch: Batch, channelOnly: boolean): Record<string, Scalar> {
     const terms: Record<string, Scalar> = {};
-    const hS = sGraph.run(feeds(sGraph, batch), [...pairs.map((p) => p.student), sGraph.outputName], true);
+    // Only the states the terms use: the handshake needs neither the output nor a_{N+1}, and no
+    // term reads the teacher's own state at b_{N+1} (its layers up to there would run for nothing).
+    const speaking = pairs.slice(0, rounds);
+    const hS = sGraph.run(
+      feeds(sGraph, batch),
+      channelOnly ? speaking.map((p) => p.student) : [...pairs.map((p) => p.student), sGraph.outputName],
+      true,
+    );
     // The teacher runs in inference mode (batch norm uses its moving statistics) even when
     // fine-tuned: its statistics describe the broad data it was trained on.
     const hT = tGraph.run(
       feeds(tGraph, batch),
-      pairs.map((p) => p.teacher),
+      speaking.map((p) => p.teacher),
       false,
     );
     if (!channelOnly) terms.task = taskLoss(task, hS[sGraph.outputName], batch.target);
