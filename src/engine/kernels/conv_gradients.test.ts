@@ -74,28 +74,41 @@ test('tfjs still rejects gradients of dilated convolutions, which these kernels 
   );
 });
 
-test('gradients of a small residual net with batch norm match cpu end to end', async () => {
-  await assertWasmMatchesCpu(
-    () => {
-      const model = buildResNet({
-        inputShape: [8, 8, 3],
-        widths: [4, 6, 8],
-        blocksPerStage: 1,
-        classes: 5,
-        seed: 9,
-      });
-      const images = tf.randomNormal([4, 8, 8, 3], 0, 1, 'float32', 5);
-      const labels = tf.oneHot(tf.tensor1d([0, 3, 4, 1], 'int32'), 5);
-      const { grads } = tf.variableGrads(() =>
-        tf.losses.softmaxCrossEntropy(labels, model.apply(images, { training: true }) as tf.Tensor),
-      );
-      const out = Object.keys(grads)
-        .sort()
-        .map((name) => grads[name]);
-      model.dispose();
-      return out;
-    },
-    TOLERANCE,
-    'resnet gradients',
-  );
-});
+// The first net's tensors are all below the size where the per-channel kernels take over (4096
+// elements); the second's first stages are above it, so both paths of the batch-norm gradient run.
+for (const { size, batch, widths } of [
+  { size: 8, batch: 4, widths: [4, 6, 8] },
+  { size: 16, batch: 8, widths: [8, 12, 16] },
+]) {
+  test(`gradients of a residual net with batch norm (${batch}x${size}x${size}, widths ${widths}) match cpu`, async () => {
+    await assertWasmMatchesCpu(
+      () => {
+        const model = buildResNet({
+          inputShape: [size, size, 3],
+          widths,
+          blocksPerStage: 1,
+          classes: 5,
+          seed: 9,
+        });
+        const images = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 5);
+        const labels = tf.oneHot(
+          tf.tensor1d(
+            Array.from({ length: batch }, (_, i) => (i * 3) % 5),
+            'int32',
+          ),
+          5,
+        );
+        const { grads } = tf.variableGrads(() =>
+          tf.losses.softmaxCrossEntropy(labels, model.apply(images, { training: true }) as tf.Tensor),
+        );
+        const out = Object.keys(grads)
+          .sort()
+          .map((name) => grads[name]);
+        model.dispose();
+        return out;
+      },
+      TOLERANCE,
+      'resnet gradients',
+    );
+  });
+}
