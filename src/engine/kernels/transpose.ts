@@ -38,8 +38,8 @@ function transposeMatrix(
 }
 
 /**
- * `shape` and `perm` without axes of size 1, which do not move any data. Returns null unless what
- * is left swaps the last two axes and keeps the leading ones in place (a batch of matrices).
+ * The matrix size when `perm` swaps the last two axes and keeps the leading ones in place (a
+ * batch of matrices), once axes of size 1 are left out (they move no data); null otherwise.
  */
 function batchedMatrixSwap(shape: number[], perm: number[]): { rows: number; cols: number } | null {
   const kept = perm.filter((axis) => shape[axis] !== 1);
