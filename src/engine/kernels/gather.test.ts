@@ -15,6 +15,8 @@ test('row lookups with repeated, unordered and 2-D ids match cpu (float32 and in
         tf.gather(tf.randomNormal([10, 3, 5], 0, 1, 'float32', 1), ids),
         tf.gather(tf.range(0, 30, 1, 'int32').reshape([10, 3]), ids, -2),
         tf.gather(tf.randomNormal([10], 0, 1, 'float32', 2), tf.tensor1d([9, 1, 1], 'int32')),
+        // Slices of 200 values take the block-copy branch.
+        tf.gather(tf.randomNormal([6, 2, 100], 0, 1, 'float32', 4), tf.tensor1d([5, 0, 5], 'int32')),
       ];
     },
     EXACT,
