@@ -1,13 +1,6 @@
 import { tf } from '../tf.js';
 import { overrideWasmKernel, type WasmKernelArgs } from './wasm_backend.js';
-
-type Values = Float32Array | Int32Array | Uint8Array;
-
-/**
- * Below this many values per looked-up slice, a plain loop beats making a subarray per slice and
- * copying it with set() (64-value embedding rows: 0.1 ms against 0.4 ms for 1024 lookups).
- */
-const SHORT_SLICE = 128;
+import { copyValues, type HeapValues } from './wasm_memory.js';
 
 /**
  * GatherV2 (embedding lookups, tf.gather) as slice copies on the wasm heap. The built-in kernel
@@ -29,9 +22,9 @@ function gather({ inputs, backend, attrs }: WasmKernelArgs): tf.TensorInfo {
     x.dtype,
   );
   // Views are taken after makeOutput: allocating may grow (and so detach) the wasm memory.
-  const source = backend.typedArrayFromHeap(x) as Values;
+  const source = backend.typedArrayFromHeap(x) as HeapValues;
   const ids = backend.typedArrayFromHeap(indices);
-  const target = backend.typedArrayFromHeap(out) as Values;
+  const target = backend.typedArrayFromHeap(out) as HeapValues;
   let to = 0;
   for (let b = 0; b < batch; b++) {
     for (let o = 0; o < outer; o++) {
@@ -42,9 +35,7 @@ function gather({ inputs, backend, attrs }: WasmKernelArgs): tf.TensorInfo {
           backend.disposeData(out.dataId);
           throw new Error(`GatherV2: index ${id} (position ${b * perBatch + i}) is not in [0, ${dim - 1}]`);
         }
-        const from = (base + id) * slice;
-        if (slice < SHORT_SLICE) for (let k = 0; k < slice; k++) target[to + k] = source[from + k];
-        else target.set(source.subarray(from, from + slice), to);
+        copyValues(source, (base + id) * slice, target, to, slice);
         to += slice;
       }
     }

@@ -4,6 +4,7 @@ import { registerChannelSums } from './channel_sums.js';
 import { registerConvGradients } from './conv_gradients.js';
 import { registerGather } from './gather.js';
 import { registerSharedIdentity } from './shared_identity.js';
+import { registerSplit } from './split.js';
 import { registerTile } from './tile.js';
 import { registerTranspose } from './transpose.js';
 import { registerTransposedMatMul } from './transposed_matmul.js';
@@ -22,6 +23,7 @@ export function registerWasmKernels(): void {
   registerUnsortedSegmentSum();
   registerTranspose();
   registerGather();
+  registerSplit();
   registerConvGradients();
   registerTile();
   registerChannelAffine();
