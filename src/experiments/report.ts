@@ -84,11 +84,13 @@ export function renderReport(result: ResultFile, title: string, plots: string[])
     if (second) {
       const spread = Math.max(first.seedStd, second.seedStd);
       const lead = Math.abs(first.mean - second.mean);
+      const oneSeed = new Set(result.rows.map((r) => r.seed)).size < 2;
       lines.push(
         '',
-        `Best: \`${first.method}\`, ahead of \`${second.method}\` by ${fmt(lead)}; their seed spread is ${fmt(spread)}, ` +
-          `so the lead is ${lead > spread ? 'larger' : 'not larger'} than the seed spread` +
-          (first.seedStd === 0 && second.seedStd === 0 ? ' (one seed: no spread measured).' : '.'),
+        `Best: \`${first.method}\`, ahead of \`${second.method}\` by ${fmt(lead)}; ` +
+          (oneSeed
+            ? 'with one seed the seed spread is not measured, so this lead may be noise.'
+            : `their seed spread is ${fmt(spread)}, so the lead is ${lead > spread ? 'larger' : 'not larger'} than the seed spread.`),
       );
     }
     const talking = ranking.findIndex((r) => r.method === 'talking');
