@@ -4,7 +4,6 @@ import { tf, type LayersModel, type Tensor } from '../engine/tf.js';
 import { initBackend } from '../engine/backend.js';
 import { Random } from '../engine/random.js';
 import { ModelGraph } from '../models/cut.js';
-import { buildResNet } from '../models/resnet.js';
 import { parseMethodConfig, type TalkingConfig } from '../distill/config.js';
 import { distance, taskLoss } from '../distill/losses.js';
 import type { MethodContext } from '../distill/method.js';
@@ -15,7 +14,7 @@ import { batches } from '../data/dataset.js';
 import { createTalking } from './talking.js';
 import { trainableVariables } from '../distill/variables.js';
 import { diagonal as diag, identity2 as I, linearModel as linear } from '../distill/testing/linear.js';
-import { denseModel as mlp } from '../distill/testing/models.js';
+import { denseModel as mlp, tinyResNet } from '../distill/testing/models.js';
 
 before(() => initBackend('cpu'));
 
@@ -177,13 +176,7 @@ test('weights of 0 and switches leave their terms out; a bad layer pair is named
     ],
     /the teacher cannot think from "t_h2" to "t_h1"/,
   );
-  const residual = buildResNet({
-    inputShape: [4, 4, 2],
-    widths: [2],
-    blocksPerStage: 1,
-    classes: 1,
-    seed: 1,
-  });
+  const residual = tinyResNet([2], 1, 1, { side: 4, channels: 2 });
   refused(
     residual,
     [
@@ -236,7 +229,7 @@ test('answerGradients decides whether the first L_interact term trains the chann
 
 test('feature maps: the answer read through the student moves its batch-norm statistics no more than its own pass', () => {
   const net = (widths: number[], name: string, seed: number) =>
-    buildResNet({ inputShape: [4, 4, 2], widths, blocksPerStage: 1, classes: 2, seed, name });
+    tinyResNet(widths, 2, seed, { side: 4, channels: 2, name });
   const teacher = net([4, 6], 't', 1);
   const student = net([2, 3], 's', 2);
   // a_2 = the end of stage 1, a [4, 4, 2] map: the answer is decoded to a map and read by stage 2.

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { tf, type LayersModel } from '../engine/tf.js';
 import { initBackend } from '../engine/backend.js';
-import { buildResNet } from '../models/resnet.js';
 import type { TensorDataset } from '../data/dataset.js';
 import { distill } from './distill.js';
 import { evaluate } from './evaluate.js';
@@ -13,7 +12,7 @@ import { trainLoop, NonFiniteLossError } from './train.js';
 import { parseTrainingConfig } from './training-config.js';
 import { syntheticRegression } from './testing/synthetic.js';
 import type { Distiller } from './method.js';
-import { denseModel as mlp } from './testing/models.js';
+import { denseModel as mlp, tinyResNet } from './testing/models.js';
 
 let dir: string;
 before(async () => {
@@ -226,33 +225,13 @@ function images(n: number, seed: number): TensorDataset {
 }
 
 test('every method trains a classifier end to end, with the teacher head fine-tuned for new classes', async () => {
-  const imageTeacher = buildResNet({
-    inputShape: [8, 8, 3],
-    widths: [4, 8],
-    blocksPerStage: 1,
-    classes: 3,
-    seed: 1,
-  });
+  const imageTeacher = tinyResNet([4, 8], 3, 1);
   const train = images(32, 1);
   const validation = images(16, 2);
   const messages: string[] = [];
   for (const name of ['student', 'kd', 'fitnet', 'rkd', 'dkd', 'takd', 'talking'] as const) {
-    const student = buildResNet({
-      inputShape: [8, 8, 3],
-      widths: [2, 4],
-      blocksPerStage: 1,
-      classes: 2,
-      seed: 2,
-      name: `s_${name}`,
-    });
-    const assistant = buildResNet({
-      inputShape: [8, 8, 3],
-      widths: [3, 6],
-      blocksPerStage: 1,
-      classes: 2,
-      seed: 3,
-      name: `a_${name}`,
-    });
+    const student = tinyResNet([2, 4], 2, 2, { name: `s_${name}` });
+    const assistant = tinyResNet([3, 6], 2, 3, { name: `a_${name}` });
     const result = await distill({
       teacher: imageTeacher,
       student,

@@ -3,8 +3,8 @@ import { before, test } from 'node:test';
 import { tf } from '../engine/tf.js';
 import { initBackend } from '../engine/backend.js';
 import { buildRecommender } from './recommender.js';
-import { buildResNet } from './resnet.js';
 import { ModelGraph, runModel } from './cut.js';
+import { tinyResNet } from '../distill/testing/models.js';
 
 before(() => initBackend('cpu'));
 
@@ -32,13 +32,7 @@ test('a two-input recommender: stages composed equal the whole model; default cu
 });
 
 test('a residual net: the stem is the lower cut, a cut inside a block is refused by name', () => {
-  const model = buildResNet({
-    inputShape: [8, 8, 3],
-    widths: [4, 6],
-    blocksPerStage: 1,
-    classes: 3,
-    seed: 2,
-  });
+  const model = tinyResNet([4, 6], 3, 2);
   const graph = new ModelGraph(model);
   assert.equal(graph.lowerCut(), 'stem_relu');
   assert.equal(graph.penultimate(), 'pool');
@@ -73,13 +67,7 @@ test('an unknown layer name lists the layers there are', () => {
 });
 
 test('a second training pass from a cut uses batch statistics but leaves the moving ones as they were', () => {
-  const model = buildResNet({
-    inputShape: [4, 4, 2],
-    widths: [2, 3],
-    blocksPerStage: 1,
-    classes: 2,
-    seed: 4,
-  });
+  const model = tinyResNet([2, 3], 2, 4, { side: 4, channels: 2 });
   const graph = new ModelGraph(model);
   const movingStatistics = () => model.getWeights(false).map((w) => Array.from(w.dataSync()));
   const cut = graph.run({ image: tf.randomNormal([3, 4, 4, 2], 0, 1, 'float32', 5) }, ['stem_relu'], true);

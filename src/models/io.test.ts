@@ -6,8 +6,8 @@ import { after, before, test } from 'node:test';
 import { tf } from '../engine/tf.js';
 import { initBackend } from '../engine/backend.js';
 import { buildRecommender } from './recommender.js';
-import { buildResNet } from './resnet.js';
 import { loadModel, loadTensors, saveModel, saveTensors } from './io.js';
+import { tinyResNet } from '../distill/testing/models.js';
 
 let dir: string;
 before(async () => {
@@ -36,13 +36,7 @@ test('a two-input recommender round-trips with identical predictions', async () 
 });
 
 test('a residual net with batch norm round-trips, moving statistics included', async () => {
-  const model = buildResNet({
-    inputShape: [8, 8, 3],
-    widths: [4, 6],
-    blocksPerStage: 1,
-    classes: 3,
-    seed: 2,
-  });
+  const model = tinyResNet([4, 6], 3, 2);
   const bn = model.getLayer('stem_bn');
   // Non-default moving statistics must survive the round trip.
   bn.setWeights(bn.getWeights().map((w, i) => w.add(i + 0.5)));

@@ -1,4 +1,5 @@
 import { tf, type LayersModel, type SymbolicTensor } from '../../engine/tf.js';
+import { buildResNet } from '../../models/resnet.js';
 
 /** A seeded dense regression model for tests: `inputs` features, ReLU layers `widths`, one output; layers `<name>_h1`.. and `<name>_out`. */
 export function denseModel(widths: number[], seed: number, name: string, inputs = 6): LayersModel {
@@ -20,4 +21,14 @@ export function denseModel(widths: number[], seed: number, name: string, inputs 
     name: `${name}_out`,
   });
   return tf.model({ inputs: input, outputs: out.apply(h) as SymbolicTensor, name });
+}
+
+/** A seeded residual net on small square images for tests (one block a stage). */
+export function tinyResNet(
+  widths: number[],
+  classes: number,
+  seed: number,
+  { side = 8, channels = 3, name }: { side?: number; channels?: number; name?: string } = {},
+): LayersModel {
+  return buildResNet({ inputShape: [side, side, channels], widths, blocksPerStage: 1, classes, seed, name });
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { tf } from '../tf.js';
-import { buildResNet } from '../../models/resnet.js';
 import { assertWasmMatchesCpu } from '../testing/backends.js';
+import { tinyResNet } from '../../distill/testing/models.js';
 
 // Sums of up to a few hundred float32 products, accumulated in different orders by the backends.
 const TOLERANCE = { atol: 1e-3, rtol: 1e-3 };
@@ -83,13 +83,7 @@ for (const { size, batch, widths } of [
   test(`gradients of a residual net with batch norm (${batch}x${size}x${size}, widths ${widths}) match cpu`, async () => {
     await assertWasmMatchesCpu(
       () => {
-        const model = buildResNet({
-          inputShape: [size, size, 3],
-          widths,
-          blocksPerStage: 1,
-          classes: 5,
-          seed: 9,
-        });
+        const model = tinyResNet(widths, 5, 9, { side: size });
         const images = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 5);
         const labels = tf.oneHot(
           tf.tensor1d(
