@@ -1,27 +1,41 @@
 import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
-import { initBackend, type BackendRequest } from '../engine/backend.js';
+import { Option, type Command } from 'commander';
+import { initBackend, type BackendName, type BackendRequest } from '../engine/backend.js';
 import { ABLATIONS, parseMovielensGenreConfig, QUICK } from '../experiments/movielens/config.js';
 import { runMovielensGenre } from '../experiments/movielens/run.js';
-import { consoleProgress } from '../experiments/progress.js';
+import { IMAGE_QUICK, parseImageTransferConfig } from '../experiments/images/config.js';
+import { runImageTransfer } from '../experiments/images/run.js';
+import { consoleProgress, type ExperimentProgress } from '../experiments/progress.js';
 import { overallRanking } from '../experiments/report.js';
 import type { ResultFile } from '../experiments/results.js';
+import { parseWorkerSlot, runWorkers, type WorkerSlot } from '../experiments/workers.js';
 import { backendOption, positiveInt } from './options.js';
 
-interface RunFlags {
+interface CommonFlags {
   backend: BackendRequest;
   dataDir?: string;
   cacheDir?: string;
   dataset?: string;
-  genres?: string;
   methods?: string;
   seeds?: number;
   epochs?: number;
   config?: string;
   quick?: boolean;
-  ablate?: boolean;
   resume?: boolean;
   out?: string;
+  jobs: number;
+  worker?: WorkerSlot;
+}
+
+interface MovielensFlags extends CommonFlags {
+  genres?: string;
+  ablate?: boolean;
+}
+
+interface ImageFlags extends CommonFlags {
+  sourceClasses?: string;
+  targetClasses?: string;
+  perClass?: number;
 }
 
 const list = (value?: string) =>
@@ -35,55 +49,121 @@ function printSummary(result: ResultFile, outDir: string): void {
   const tasks = [...new Set(result.summary.map((s) => s.task))];
   const methods = [...new Set(result.summary.map((s) => s.method))];
   const width = Math.max(16, ...methods.map((m) => m.length)) + 2;
-  console.log(`\n${'task'.padEnd(10)}${'teacher'.padEnd(10)}${methods.map((m) => m.padEnd(width)).join('')}`);
+  const taskWidth = Math.max(10, ...tasks.map((t) => t.length + 2));
+  console.log(
+    `\n${'task'.padEnd(taskWidth)}${'teacher'.padEnd(10)}${methods.map((m) => m.padEnd(width)).join('')}`,
+  );
   for (const task of tasks) {
     const cells = methods.map((m) => {
       const s = result.summary.find((x) => x.method === m && x.task === task);
       return (s ? `${s.mean.toFixed(4)} ± ${s.std.toFixed(4)}` : '-').padEnd(width);
     });
-    console.log(`${task.padEnd(10)}${result.teacher.byTask[task].toFixed(4).padEnd(10)}${cells.join('')}`);
+    const teacher = result.teacher.byTask[task];
+    console.log(`${task.padEnd(taskWidth)}${(teacher?.toFixed(4) ?? '-').padEnd(10)}${cells.join('')}`);
   }
+  console.log(`teacher ${result.teacher.metric} on ${result.teacher.on}: ${result.teacher.value.toFixed(4)}`);
   const [best] = overallRanking(result);
-  if (best)
-    console.log(`\nlowest mean ${result.summary[0].metric}: ${best.method} (${best.mean.toFixed(4)})`);
+  if (best) {
+    const which = result.summary[0].metric === 'rmse' ? 'lowest mean RMSE' : 'highest mean accuracy';
+    console.log(`\n${which}: ${best.method} (${best.mean.toFixed(4)})`);
+  }
   console.log(`wrote ${outDir}/results.json, report.md and SVG plots`);
 }
 
-/** `talking-models run <experiment>`. */
-export function registerRunCommand(program: Command): void {
-  const run = program.command('run').description('run an experiment of experiments.md');
-  run
-    .command('movielens-genre')
-    .description(
-      'E1: teacher pre-trained on all genres, students on one genre each; test RMSE per genre and method',
-    )
+/** The options every experiment takes. */
+function addCommonOptions(command: Command, defaultOut: string): Command {
+  return command
     .addOption(backendOption())
     .option(
       '--data-dir <dir>',
-      'folder holding ml-100k/ (else TALKING_MODELS_DATA_DIR, else the download cache)',
+      'folder holding the dataset (else TALKING_MODELS_DATA_DIR, else the download cache)',
     )
     .option(
       '--cache-dir <dir>',
       'download and teacher cache (default TALKING_MODELS_CACHE_DIR or ~/.cache/talking-models)',
     )
-    .option('--dataset <name>', 'ml-100k, ml-1m or ml-latest')
-    .option('--genres <list>', 'comma-separated genres')
     .option('--methods <list>', 'comma-separated methods')
     .option('--seeds <n>', 'seeds per cell', positiveInt('--seeds'))
     .option('--epochs <n>', 'epoch budget of teacher and students (for smoke tests)', positiveInt('--epochs'))
     .option('--config <file>', 'a JSON experiment config; flags override it')
+    .option('--resume', 'continue a killed run in --out: finished cells are kept')
+    .option('--out <dir>', 'output folder', defaultOut)
+    .option(
+      '--jobs <n>',
+      'train cells in n processes at once (the wasm backend uses one core per process)',
+      positiveInt('--jobs'),
+      1,
+    )
+    .addOption(
+      new Option('--worker <k/n>', 'internal: one worker process of --jobs')
+        .argParser(parseWorkerSlot)
+        .hideHelp(),
+    );
+}
+
+/** The config input from --config, --quick and the flags every experiment shares. */
+async function commonInput(flags: CommonFlags, quick: object): Promise<Record<string, unknown>> {
+  const fromFile = flags.config ? JSON.parse(await readFile(flags.config, 'utf8')) : {};
+  const input: Record<string, unknown> = { ...fromFile, ...(flags.quick ? quick : {}) };
+  if (flags.dataset) input.dataset = flags.dataset;
+  if (flags.methods) input.methods = list(flags.methods);
+  if (flags.seeds) input.seeds = flags.seeds;
+  if (flags.epochs) {
+    for (const key of ['training', 'teacherTraining'])
+      input[key] = { ...(input[key] as object), epochs: flags.epochs };
+  }
+  return input;
+}
+
+/** Runs an experiment with a progress display; a worker prints lines only and writes no outputs. */
+async function execute(
+  flags: CommonFlags,
+  run: (common: {
+    backend: BackendName;
+    progress: ExperimentProgress;
+    command: string;
+    parallel?: () => Promise<void>;
+  }) => Promise<ResultFile | undefined>,
+): Promise<void> {
+  const backend = await initBackend(flags.backend);
+  console.log(
+    `backend: ${backend}${flags.worker ? ` (worker ${flags.worker.index} of ${flags.worker.count})` : ''}`,
+  );
+  const progress = consoleProgress({ lines: !!flags.worker });
+  try {
+    const result = await run({
+      backend,
+      progress,
+      command: `talking-models ${process.argv.slice(2).join(' ')}`,
+      parallel: flags.jobs > 1 && !flags.worker ? () => runWorkers(flags.jobs, progress.message) : undefined,
+    });
+    progress.stop();
+    if (result) printSummary(result, flags.out!);
+  } finally {
+    progress.stop();
+  }
+}
+
+/** `talking-models run <experiment>`. */
+export function registerRunCommand(program: Command): void {
+  const run = program.command('run').description('run an experiment of experiments.md');
+  addCommonOptions(
+    run
+      .command('movielens-genre')
+      .description(
+        'E1: teacher pre-trained on all genres, students on one genre each; test RMSE per genre and method',
+      ),
+    'runs/movielens-genre',
+  )
+    .option('--dataset <name>', 'ml-100k, ml-1m or ml-latest')
+    .option('--genres <list>', 'comma-separated genres')
     .option('--quick', '2 genres, 1 seed, a shorter budget')
     .option(
       '--ablate',
       'talking ablations on two genres (default Sci-Fi, Romance: mid-sized, so the ablations stay cheap)',
     )
-    .option('--resume', 'continue a killed run in --out: finished cells are kept')
-    .option('--out <dir>', 'output folder', 'runs/movielens-genre')
-    .action(async (flags: RunFlags) => {
-      const backend = await initBackend(flags.backend);
-      console.log(`backend: ${backend}`);
-      const fromFile = flags.config ? JSON.parse(await readFile(flags.config, 'utf8')) : {};
-      const input: Record<string, unknown> = { ...fromFile, ...(flags.quick ? QUICK : {}) };
+    .action(async (flags: MovielensFlags) => {
+      const input = await commonInput(flags, QUICK);
       if (flags.ablate) {
         // Mid-sized genres by default, so that the seven talking variants stay cheap.
         const genres = (list(flags.genres) ?? ['Sci-Fi', 'Romance']).slice(0, 2);
@@ -93,32 +173,52 @@ export function registerRunCommand(program: Command): void {
           variants: { ...ABLATIONS, ...(input.variants as object) },
         });
       }
-      if (flags.dataset) input.dataset = flags.dataset;
       if (flags.genres && !flags.ablate) input.genres = list(flags.genres);
-      if (flags.methods) input.methods = list(flags.methods);
-      if (flags.seeds) input.seeds = flags.seeds;
-      if (flags.epochs) {
-        for (const key of ['training', 'teacherTraining'])
-          input[key] = { ...(input[key] as object), epochs: flags.epochs };
-      }
       const config = parseMovielensGenreConfig(input);
-      const progress = consoleProgress();
-      try {
-        const result = await runMovielensGenre({
+      await execute(flags, (common) =>
+        runMovielensGenre({
+          ...common,
           config,
           outDir: flags.out!,
-          backend,
           quick: !!flags.quick,
           resume: !!flags.resume,
           dataDir: flags.dataDir,
           cacheDir: flags.cacheDir,
-          command: `talking-models ${process.argv.slice(2).join(' ')}`,
-          progress,
-        });
-        progress.stop();
-        printSummary(result, flags.out!);
-      } finally {
-        progress.stop();
-      }
+          worker: flags.worker,
+        }),
+      );
+    });
+
+  addCommonOptions(
+    run
+      .command('image-transfer')
+      .description(
+        'E2: a ResNet-20 teacher pre-trained on source classes, ResNet-8 students on K images of each new class; test accuracy per method',
+      ),
+    'runs/image-transfer',
+  )
+    .option('--dataset <name>', 'cifar10, or folder:PATH for PATH/<train|test>/<class>/<image>')
+    .option('--source-classes <list>', "comma-separated classes of the teacher's pre-training")
+    .option('--target-classes <list>', 'comma-separated downstream classes, new to the teacher')
+    .option('--per-class <k>', 'labelled downstream images per class', positiveInt('--per-class'))
+    .option('--quick', '100 images a class, 1 seed, a shorter budget, a teacher on 400 images a class')
+    .action(async (flags: ImageFlags) => {
+      const input = await commonInput(flags, IMAGE_QUICK);
+      if (flags.sourceClasses) input.sourceClasses = list(flags.sourceClasses);
+      if (flags.targetClasses) input.targetClasses = list(flags.targetClasses);
+      if (flags.perClass) input.perClass = flags.perClass;
+      const config = parseImageTransferConfig(input);
+      await execute(flags, (common) =>
+        runImageTransfer({
+          ...common,
+          config,
+          outDir: flags.out!,
+          quick: !!flags.quick,
+          resume: !!flags.resume,
+          dataDir: flags.dataDir,
+          cacheDir: flags.cacheDir,
+          worker: flags.worker,
+        }),
+      );
     });
 }

@@ -12,10 +12,10 @@ export interface ExperimentProgress {
 
 /**
  * Two bars with ETA on a terminal (the whole run in cells, the current training in batches);
- * on a pipe or in CI, one line per finished cell.
+ * on a pipe, in CI or when asked for `lines` (a worker process), one line per finished cell.
  */
-export function consoleProgress(): ExperimentProgress {
-  if (!process.stderr.isTTY) {
+export function consoleProgress(options: { lines?: boolean } = {}): ExperimentProgress {
+  if (options.lines || !process.stderr.isTTY) {
     return {
       cellStart: () => {},
       cellEnd: (index, total, line) => console.log(`[${index + 1}/${total}] ${line}`),

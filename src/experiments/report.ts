@@ -73,7 +73,8 @@ export function renderReport(result: ResultFile, title: string, plots: string[])
         base && m !== 'student' ? ` (${(((s.mean - base.mean) / base.mean) * 100).toFixed(1)}%)` : '';
       return (s === best ? `**${text}**` : text) + change;
     });
-    lines.push(`| ${task} | ${fmt(result.teacher.byTask[task] ?? NaN)} | ${cells.join(' | ')} |`);
+    const teacher = result.teacher.byTask[task];
+    lines.push(`| ${task} | ${teacher === undefined ? '–' : fmt(teacher)} | ${cells.join(' | ')} |`);
   }
   const ranking = overallRanking(result);
   lines.push('', '## Over all tasks and seeds', '');
@@ -104,7 +105,7 @@ export function renderReport(result: ResultFile, title: string, plots: string[])
     `- Command: \`${result.command}\``,
     `- Dataset: ${result.dataset}; backend: ${result.backend}; quick: ${result.quick}`,
     `- Started ${result.started}; wall time ${(result.seconds / 60).toFixed(1)} minutes`,
-    `- Teacher test ${metric} on all test ratings: ${fmt(result.teacher.value)}`,
+    `- Teacher test ${metric} on ${result.teacher.on}: ${fmt(result.teacher.value)}`,
     '',
     '```json',
     JSON.stringify(result.config, null, 2),

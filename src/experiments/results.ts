@@ -33,7 +33,8 @@ export interface ResultFile {
   command: string;
   started: string;
   seconds: number;
-  teacher: { metric: 'rmse' | 'accuracy'; value: number; byTask: Record<string, number> };
+  /** The teacher's test metric `on` its own test data, and on each task where it applies. */
+  teacher: { metric: 'rmse' | 'accuracy'; value: number; on: string; byTask: Record<string, number> };
   rows: ResultRow[];
   summary: SummaryRow[];
 }

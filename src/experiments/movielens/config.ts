@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { ML100K_SPLITS } from '../../data/movielens/ml100k.js';
 import { MOVIELENS_DATASETS } from '../../data/movielens/load.js';
-import { formatIssues, METHOD_NAMES, parseMethodConfig } from '../../distill/config.js';
+import { formatIssues } from '../../distill/config.js';
 import { trainingSchema } from '../../distill/training-config.js';
+import { checkMethodList } from '../method_list.js';
 
 const recommender = (embedding: number, hidden: number[]) =>
   z
@@ -80,19 +81,6 @@ export function parseMovielensGenreConfig(input: unknown): MovielensGenreConfig 
   const result = movielensGenreSchema.safeParse(input ?? {});
   if (!result.success) throw new Error(formatIssues('movielens-genre config', result.error));
   const config = result.data;
-  for (const [name, variant] of Object.entries(config.variants)) {
-    try {
-      parseMethodConfig(variant);
-    } catch (error) {
-      throw new Error(`Invalid movielens-genre config: variant "${name}": ${(error as Error).message}`);
-    }
-  }
-  for (const method of config.methods) {
-    if (!METHOD_NAMES.includes(method as never) && !config.variants[method]) {
-      throw new Error(
-        `Invalid movielens-genre config:\n  methods: "${method}" is neither a method (${METHOD_NAMES.join(', ')}) nor a variant (${Object.keys(config.variants).join(', ') || 'none defined'})`,
-      );
-    }
-  }
+  checkMethodList('movielens-genre', config.methods, config.variants);
   return config;
 }

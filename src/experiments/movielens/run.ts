@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import type { LayersModel } from '../../engine/tf.js';
-import type { BackendName } from '../../engine/backend.js';
 import { buildRecommender } from '../../models/recommender.js';
 import { locateDataset, cacheDirectory } from '../../data/download.js';
 import { loadMovieLens } from '../../data/movielens/load.js';
@@ -8,24 +7,16 @@ import { filterGenre, ratingsDataset, type MovieLens, type Ratings } from '../..
 import { distill } from '../../distill/distill.js';
 import type { MethodInput } from '../../distill/config.js';
 import { evaluate } from '../../distill/evaluate.js';
-import { cellId, openCells } from '../cells.js';
+import { cellId, openCells, type CellKey } from '../cells.js';
+import { cellRecord, planCells, runPlan, type ExperimentSettings } from '../plan.js';
 import { cachedTeacher, fingerprint, teacherKey } from '../teacher_cache.js';
 import { writeOutputs } from '../output.js';
-import type { ExperimentProgress } from '../progress.js';
-import type { ResultFile } from '../results.js';
+import type { CellRecord, ResultFile } from '../results.js';
 import { packageVersion } from '../../engine/package_root.js';
 import type { MovielensGenreConfig } from './config.js';
 
-export interface RunOptions {
+export interface RunOptions extends ExperimentSettings {
   config: MovielensGenreConfig;
-  outDir: string;
-  backend: BackendName;
-  quick: boolean;
-  resume: boolean;
-  dataDir?: string;
-  cacheDir?: string;
-  command: string;
-  progress: ExperimentProgress;
 }
 
 /** The data files a dataset's teacher is trained from, for the teacher cache key. */
@@ -40,10 +31,10 @@ function trainingFiles(config: MovielensGenreConfig, dir: string): string[] {
  * the student on the genre's ratings and test it; every finished cell is kept, so `resume` goes
  * on where a killed run stopped.
  */
-export async function runMovielensGenre(options: RunOptions): Promise<ResultFile> {
+export async function runMovielensGenre(options: RunOptions): Promise<ResultFile | undefined> {
   const { config, outDir, progress } = options;
   const started = new Date();
-  const cells = await openCells(outDir, config, options.resume);
+  const cells = await openCells(outDir, config, options.resume || !!options.worker);
   const dir = await locateDataset(config.dataset, {
     dataDir: options.dataDir,
     cacheDir: options.cacheDir,
@@ -91,29 +82,19 @@ export async function runMovielensGenre(options: RunOptions): Promise<ResultFile
   const testOf = (r: Ratings) => evaluate(teacher.model, ratingsDataset(r), 'regression', { clip }).value;
   const byTask = Object.fromEntries(config.genres.map((g) => [g, testOf(filterGenre(data, splits.test, g))]));
 
-  const plan = config.genres.flatMap((task) =>
-    config.methods.flatMap((method) =>
-      Array.from({ length: config.seeds }, (_, seed) => ({ task, method, seed })),
-    ),
-  );
-  for (const [index, key] of plan.entries()) {
-    if (cells.get(key)) {
-      progress.cellEnd(index, plan.length, `${cellId(key)}: done before, kept`);
-      continue;
-    }
-    progress.cellStart(index, plan.length, cellId(key));
+  const plan = planCells(config.genres, config.methods, config.seeds);
+  const train = (key: CellKey) => {
     const genreMean = mean(filterGenre(data, splits.train, key.task));
-    const record = await runCell(options, data, splits, teacher.model, key, (shape, seed, name) =>
+    return runCell(options, data, splits, teacher.model, key, (shape, seed, name) =>
       recommender(shape, seed, name, genreMean),
     );
-    await cells.put(key, record);
-    const { row } = record;
-    progress.cellEnd(
-      index,
-      plan.length,
-      `${cellId(key)}: test RMSE ${row.value.toFixed(4)} (best epoch ${row.bestEpoch} of ${row.epochs}, ${row.seconds.toFixed(1)} s)`,
-    );
+  };
+  if (options.worker) {
+    await runPlan(plan, cells, progress, train, options.worker);
+    return undefined;
   }
+  if (options.parallel) await options.parallel();
+  const records = await runPlan(plan, cells, progress, train);
   return writeOutputs(
     outDir,
     `MovieLens genre experiment (${config.dataset}${options.quick ? ', quick' : ''})`,
@@ -126,9 +107,9 @@ export async function runMovielensGenre(options: RunOptions): Promise<ResultFile
       command: options.command,
       started: started.toISOString(),
       seconds: (Date.now() - started.getTime()) / 1000,
-      teacher: { metric: 'rmse', value: testOf(splits.test), byTask },
+      teacher: { metric: 'rmse', value: testOf(splits.test), on: 'all test ratings', byTask },
     },
-    plan.map((key) => cells.get(key)!),
+    records,
   );
 }
 
@@ -137,16 +118,15 @@ async function runCell(
   data: MovieLens,
   splits: { train: Ratings; validation: Ratings; test: Ratings },
   teacher: LayersModel,
-  key: { task: string; method: string; seed: number },
+  key: CellKey,
   recommender: (shape: { embedding: number; hidden: number[] }, seed: number, name: string) => LayersModel,
-) {
+): Promise<CellRecord> {
   const { config } = options;
   const clip = data.ratingRange;
   const genre = (r: Ratings) => ratingsDataset(filterGenre(data, r, key.task));
   const seed = 1000 * (key.seed + 1);
   const student = recommender(config.student, seed, 'student');
   const assistant = recommender(config.assistant, seed + 1, 'assistant');
-  const started = performance.now();
   const result = await distill({
     teacher,
     student,
@@ -157,27 +137,11 @@ async function runCell(
     data: { train: genre(splits.train), validation: genre(splits.validation) },
     training: { ...config.training, clip, seed: key.seed },
     outDir: join(options.outDir, 'runs', cellId(key)),
-    resume: options.resume,
+    resume: options.resume || !!options.worker,
     events: options.progress.training,
   });
   const test = evaluate(student, genre(splits.test), 'regression', { clip });
   student.dispose();
   assistant.dispose();
-  return {
-    row: {
-      ...key,
-      metric: 'rmse' as const,
-      value: test.value,
-      validation: result.validation?.value ?? NaN,
-      epochs: result.epochs,
-      bestEpoch: result.bestEpoch,
-      seconds: (performance.now() - started) / 1000,
-    },
-    history: result.history.map(({ label, phase, epoch, validation }) => ({
-      label,
-      phase,
-      epoch,
-      validation,
-    })),
-  };
+  return cellRecord(key, test, result);
 }

@@ -1,0 +1,212 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { Random } from '../../engine/random.js';
+import { buildResNet } from '../../models/resnet.js';
+import { cacheDirectory, locateDataset } from '../../data/download.js';
+import { loadCifar10 } from '../../data/images/cifar.js';
+import { loadImageFolderSplit } from '../../data/images/folder.js';
+import {
+  augment,
+  channelStats,
+  imageDataset,
+  normalize,
+  perClassSubset,
+  selectClasses,
+  splitImages,
+  type ImageSet,
+} from '../../data/images/image_set.js';
+import { distill } from '../../distill/distill.js';
+import type { MethodInput } from '../../distill/config.js';
+import { evaluate } from '../../distill/evaluate.js';
+import { packageVersion } from '../../engine/package_root.js';
+import { cellId, openCells, type CellKey } from '../cells.js';
+import { cachedTeacher, teacherKey } from '../teacher_cache.js';
+import { writeOutputs } from '../output.js';
+import { cellRecord, planCells, runPlan, type ExperimentSettings } from '../plan.js';
+import type { CellRecord, ResultFile } from '../results.js';
+import type { ImageTransferConfig } from './config.js';
+
+export interface ImageRunOptions extends ExperimentSettings {
+  config: ImageTransferConfig;
+}
+
+/** Methods whose soft targets come from the teacher's head: the target classes need a new one. */
+const USES_TEACHER_HEAD = new Set(['kd', 'dkd', 'takd']);
+
+/** A method's config: a variant, or the method with a fine-tuned teacher head where it has one. */
+export function methodInput(config: ImageTransferConfig, method: string): MethodInput {
+  const variant = config.variants[method];
+  if (variant) return variant as MethodInput;
+  // The target classes are as many as the source ones but other classes, so 'auto' (fine-tune
+  // when the sizes differ) would keep a head that names the wrong classes.
+  return (
+    USES_TEACHER_HEAD.has(method) ? { name: method, teacherHead: 'finetune' } : { name: method }
+  ) as MethodInput;
+}
+
+async function loadSplits(
+  config: ImageTransferConfig,
+  options: ImageRunOptions,
+): Promise<{ train: ImageSet; test: ImageSet; name: string }> {
+  if (config.dataset === 'cifar10') {
+    const dir = await locateDataset('cifar-10', {
+      dataDir: options.dataDir,
+      cacheDir: options.cacheDir,
+      log: options.progress.message,
+    });
+    return { ...(await loadCifar10(dir)), name: 'cifar10' };
+  }
+  const root = config.dataset.slice('folder:'.length);
+  const classes = [...config.sourceClasses, ...config.targetClasses];
+  return {
+    train: await loadImageFolderSplit(root, 'train', classes),
+    test: await loadImageFolderSplit(root, 'test', classes),
+    name: `folder ${root}`,
+  };
+}
+
+/** The pixels and labels a teacher learns from, for the teacher cache key. */
+function fingerprintImages(set: ImageSet): string {
+  return createHash('sha256')
+    .update(set.pixels)
+    .update(new Uint8Array(set.labels.buffer, set.labels.byteOffset, set.labels.byteLength))
+    .update(JSON.stringify(set.classNames))
+    .digest('hex');
+}
+
+/**
+ * E2: pre-train (or reuse) the ResNet-20-style teacher on the source classes, then for each
+ * method and seed train the ResNet-8-style student on K labelled images per target class and
+ * test it on all test images of the target classes. Finished cells are kept, so `resume` goes on
+ * where a killed run stopped; with `parallel`, worker processes share the cells.
+ */
+export async function runImageTransfer(options: ImageRunOptions): Promise<ResultFile | undefined> {
+  const { config, outDir, progress } = options;
+  const started = new Date();
+  const cells = await openCells(outDir, config, options.resume || !!options.worker);
+  const { train, test, name } = await loadSplits(config, options);
+  const source = selectClasses(train, config.sourceClasses);
+  const sourcePool = config.teacherPerClass
+    ? perClassSubset(source, config.teacherPerClass, new Random(`${config.dataSeed}/teacher-subset`))
+    : source;
+  const sourceSplit = splitImages(
+    sourcePool,
+    config.validationFraction,
+    new Random(`${config.dataSeed}/teacher-split`),
+  );
+  // One normalisation for every model: the teacher's, since it reads the students' inputs too.
+  const stats = channelStats(sourceSplit.train);
+  const preprocess = normalize(stats);
+  const shape: [number, number, number] = [train.height, train.width, train.channels];
+  const resnet = (
+    net: { widths: number[]; blocksPerStage: number },
+    classes: number,
+    seed: number,
+    modelName: string,
+  ) => buildResNet({ inputShape: shape, ...net, classes, seed, name: modelName });
+  const augmentation =
+    config.augmentPadding > 0 ? (random: Random) => augment(random, config.augmentPadding) : undefined;
+
+  const teacherSetup = {
+    // A new release may build or train teachers differently: never reuse another version's.
+    version: packageVersion(),
+    model: config.teacher,
+    training: config.teacherTraining,
+    classes: config.sourceClasses,
+    teacherPerClass: config.teacherPerClass,
+    validationFraction: config.validationFraction,
+    dataSeed: config.dataSeed,
+    augmentPadding: config.augmentPadding,
+  };
+  const key = teacherKey(teacherSetup, fingerprintImages(sourcePool));
+  const teacher = await cachedTeacher(cacheDirectory({ cacheDir: options.cacheDir }), key, async () => {
+    progress.message(
+      `pre-training the teacher on ${sourceSplit.train.labels.length} images of ${config.sourceClasses.join(', ')}`,
+    );
+    const model = resnet(config.teacher, config.sourceClasses.length, config.teacherTraining.seed, 'teacher');
+    const result = await distill({
+      student: model,
+      method: { name: 'student' },
+      task: 'classification',
+      data: { train: imageDataset(sourceSplit.train), validation: imageDataset(sourceSplit.validation) },
+      training: config.teacherTraining,
+      augment: augmentation,
+      preprocess,
+      events: progress.training,
+    });
+    return { model, info: { epochs: result.epochs, validation: result.validation?.value ?? NaN } };
+  });
+  if (teacher.cached) progress.message(`reusing the pre-trained teacher ${key} from the cache`);
+
+  const task = config.targetClasses.join('+');
+  const plan = planCells([task], config.methods, config.seeds);
+  const targetTrain = selectClasses(train, config.targetClasses);
+  const targetTest = imageDataset(selectClasses(test, config.targetClasses));
+  const runCell = async (cell: CellKey): Promise<CellRecord> => {
+    // The labelled subset is drawn by the run seed: every method sees the same images at one seed.
+    const labelled = perClassSubset(
+      targetTrain,
+      config.perClass,
+      new Random(`${config.dataSeed}/target-subset/${cell.seed}`),
+    );
+    const split = splitImages(
+      labelled,
+      config.validationFraction,
+      new Random(`${config.dataSeed}/target-split/${cell.seed}`),
+    );
+    const seed = 1000 * (cell.seed + 1);
+    const classes = config.targetClasses.length;
+    const student = resnet(config.student, classes, seed, 'student');
+    const assistant = resnet(config.assistant, classes, seed + 1, 'assistant');
+    const result = await distill({
+      teacher: teacher.model,
+      student,
+      assistant,
+      method: methodInput(config, cell.method),
+      task: 'classification',
+      data: { train: imageDataset(split.train), validation: imageDataset(split.validation) },
+      training: { ...config.training, seed: cell.seed },
+      outDir: join(outDir, 'runs', cellId(cell)),
+      resume: true,
+      augment: augmentation,
+      preprocess,
+      events: progress.training,
+    });
+    const accuracy = evaluate(student, targetTest, 'classification', { transform: preprocess });
+    student.dispose();
+    assistant.dispose();
+    return cellRecord(cell, accuracy, result);
+  };
+
+  if (options.worker) {
+    await runPlan(plan, cells, progress, runCell, options.worker);
+    return undefined;
+  }
+  if (options.parallel) await options.parallel();
+  const records = await runPlan(plan, cells, progress, runCell);
+  const sourceTest = imageDataset(selectClasses(test, config.sourceClasses));
+  const teacherAccuracy = evaluate(teacher.model, sourceTest, 'classification', {
+    transform: preprocess,
+  }).value;
+  return writeOutputs(
+    outDir,
+    `Image transfer experiment (${name}${options.quick ? ', quick' : ''})`,
+    {
+      suite: 'image-transfer',
+      dataset: name,
+      backend: options.backend,
+      quick: options.quick,
+      config,
+      command: options.command,
+      started: started.toISOString(),
+      seconds: (Date.now() - started.getTime()) / 1000,
+      teacher: {
+        metric: 'accuracy',
+        value: teacherAccuracy,
+        on: `all test images of its source classes (${config.sourceClasses.join(', ')})`,
+        byTask: {},
+      },
+    },
+    records,
+  );
+}

@@ -1,0 +1,82 @@
+import type { DistillResult } from '../distill/distill.js';
+import type { Metric } from '../distill/evaluate.js';
+import { cellId, type CellKey, type CellStore } from './cells.js';
+import type { ExperimentProgress } from './progress.js';
+import type { CellRecord } from './results.js';
+import type { WorkerSlot } from './workers.js';
+import type { BackendName } from '../engine/backend.js';
+
+/** How an experiment is run, whatever the experiment. */
+export interface ExperimentSettings {
+  outDir: string;
+  backend: BackendName;
+  quick: boolean;
+  resume: boolean;
+  dataDir?: string;
+  cacheDir?: string;
+  /** The command line, written into the report. */
+  command: string;
+  progress: ExperimentProgress;
+  /** Set in a worker process: train only this share of the cells, write no outputs. */
+  worker?: WorkerSlot;
+  /** Trains the cells in parallel processes once the teacher is ready (see workers.ts). */
+  parallel?: () => Promise<void>;
+}
+
+/** Every (task, method, seed) cell of a run, in the order they are trained and reported. */
+export function planCells(tasks: string[], methods: string[], seeds: number): CellKey[] {
+  return tasks.flatMap((task) =>
+    methods.flatMap((method) => Array.from({ length: seeds }, (_, seed) => ({ task, method, seed }))),
+  );
+}
+
+/**
+ * Trains the cells of `plan` not already in `cells`, storing each as it ends. A worker takes
+ * every `count`-th cell from its `index`, so that parallel workers share the plan without talking.
+ */
+export async function runPlan(
+  plan: CellKey[],
+  cells: CellStore,
+  progress: ExperimentProgress,
+  runCell: (key: CellKey) => Promise<CellRecord>,
+  slot?: WorkerSlot,
+): Promise<CellRecord[]> {
+  for (const [index, key] of plan.entries()) {
+    if (slot && index % slot.count !== slot.index) continue;
+    if (cells.get(key)) {
+      progress.cellEnd(index, plan.length, `${cellId(key)}: done before, kept`);
+      continue;
+    }
+    progress.cellStart(index, plan.length, cellId(key));
+    const record = await runCell(key);
+    await cells.put(key, record);
+    const { row } = record;
+    progress.cellEnd(
+      index,
+      plan.length,
+      `${cellId(key)}: test ${row.metric === 'rmse' ? 'RMSE' : 'accuracy'} ${row.value.toFixed(4)} (best epoch ${row.bestEpoch} of ${row.epochs}, ${row.seconds.toFixed(1)} s)`,
+    );
+  }
+  return plan.flatMap((key) => cells.get(key) ?? []);
+}
+
+/** A finished cell: its test metric, the validation of its restored epoch and its learning curve. */
+export function cellRecord(key: CellKey, test: Metric, result: DistillResult): CellRecord {
+  return {
+    row: {
+      ...key,
+      metric: test.metric,
+      value: test.value,
+      validation: result.validation?.value ?? NaN,
+      epochs: result.epochs,
+      bestEpoch: result.bestEpoch,
+      seconds: result.seconds,
+    },
+    history: result.history.map(({ label, phase, epoch, validation }) => ({
+      label,
+      phase,
+      epoch,
+      validation,
+    })),
+  };
+}

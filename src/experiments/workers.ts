@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+/** Which share of a run's cells a worker process trains: every `count`-th from `index`. */
+export interface WorkerSlot {
+  index: number;
+  count: number;
+}
+
+/** Parses `--worker k/n`. */
+export function parseWorkerSlot(value: string): WorkerSlot {
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  const [index, count] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+  if (!(count >= 1 && index < count)) throw new Error(`--worker must be k/n with 0 <= k < n, got "${value}"`);
+  return { index, count };
+}
+
+/**
+ * Runs `count` copies of this very command as workers (`--resume --worker k/count`), each
+ * training its share of the cells into the shared cell store, and waits for all. The wasm
+ * backend computes on one thread, so on a machine with several cores processes are the way to
+ * use them. Each worker's lines are passed to `log` with its number in front.
+ */
+export async function runWorkers(
+  count: number,
+  log: (line: string) => void,
+  argv: string[] = process.argv.slice(1),
+): Promise<void> {
+  const outcomes = await Promise.allSettled(
+    Array.from(
+      { length: count },
+      (_, k) =>
+        new Promise<void>((resolve, reject) => {
+          const child = spawn(
+            process.execPath,
+            [...process.execArgv, ...argv, '--resume', '--worker', `${k}/${count}`],
+            { stdio: ['ignore', 'pipe', 'pipe'] },
+          );
+          const tail: string[] = [];
+          for (const stream of [child.stdout, child.stderr]) {
+            createInterface({ input: stream }).on('line', (line) => {
+              tail.push(line);
+              if (tail.length > 20) tail.shift();
+              log(`[worker ${k}] ${line}`);
+            });
+          }
+          child.on('error', reject);
+          child.on('exit', (code, signal) =>
+            code === 0
+              ? resolve()
+              : reject(
+                  new Error(
+                    `worker ${k} of ${count} failed (${signal ?? `exit code ${code}`}); its last lines:\n${tail.join('\n')}`,
+                  ),
+                ),
+          );
+        }),
+    ),
+  );
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
+}
