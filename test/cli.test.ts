@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { runCli } from './cli_runner.js';
 
-/** The CLI as users run it: the built file when the tests run from dist/, else the source through tsx. */
-const here = fileURLToPath(new URL('.', import.meta.url));
-const fromDist = here.includes('/dist/');
-const cli = fromDist
-  ? [join(here, '..', 'src', 'cli', 'main.js')]
-  : ['--import', 'tsx', join(here, '..', 'src', 'cli', 'main.ts')];
-const run = (args: string[]) =>
-  promisify(execFile)(process.execPath, [...cli, ...args], { maxBuffer: 1 << 22 });
+const run = runCli;
 
 let dir: string;
 before(async () => {

@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { cliArgs, runCli } from './cli_runner.js';
 import { writeMovieLensFixture } from '../src/data/movielens/fixtures.js';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const cli = here.includes('/dist/')
-  ? [join(here, '..', 'src', 'cli', 'main.js')]
-  : ['--import', 'tsx', join(here, '..', 'src', 'cli', 'main.ts')];
-const run = (args: string[]) =>
-  promisify(execFile)(process.execPath, [...cli, ...args], { maxBuffer: 1 << 24 });
+const run = runCli;
+const cli = cliArgs;
 
 let root: string;
 let data: string;

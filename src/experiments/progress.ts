@@ -19,7 +19,17 @@ export function consoleProgress(options: { lines?: boolean } = {}): ExperimentPr
     return {
       cellStart: () => {},
       cellEnd: (index, total, line) => console.log(`[${index + 1}/${total}] ${line}`),
-      training: {},
+      // A teacher's pre-training can take most of an hour: a line an epoch shows it is alive.
+      training: {
+        onEpochEnd: ({ label, phase, epoch, losses, validation, seconds }) => {
+          const loss = Object.values(losses).reduce((a, b) => a + b, 0);
+          const valid = validation ? `, validation ${validation.metric} ${validation.value.toFixed(4)}` : '';
+          console.log(
+            `  ${label} ${phase} epoch ${epoch}: loss ${loss.toFixed(4)}${valid} (${seconds.toFixed(1)} s)`,
+          );
+        },
+        onMessage: (line) => console.log(`  ${line}`),
+      },
       message: (line) => console.log(line),
       stop: () => {},
     };

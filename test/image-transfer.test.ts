@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { PNG } from 'pngjs';
+import { Random } from '../src/engine/random.js';
+import { runCli } from './cli_runner.js';
+
+const CLASSES = ['ant', 'bee', 'cat', 'dog'];
+const SIDE = 8;
+
+/** A learnable toy: each class a colour, with seeded pixel noise. */
+async function writeImageFolder(root: string, perSplit: Record<string, number>): Promise<void> {
+  const random = new Random('image-folder');
+  for (const [split, count] of Object.entries(perSplit)) {
+    for (const [c, name] of CLASSES.entries()) {
+      const dir = join(root, split, name);
+      await mkdir(dir, { recursive: true });
+      for (let k = 0; k < count; k++) {
+        const png = new PNG({ width: SIDE, height: SIDE });
+        for (let p = 0; p < SIDE * SIDE; p++) {
+          for (let ch = 0; ch < 3; ch++)
+            png.data[4 * p + ch] = Math.min(255, (ch === c % 3 ? 160 : 40) + 30 * c + random.int(60));
+          png.data[4 * p + 3] = 255;
+        }
+        await writeFile(join(dir, `${k}.png`), PNG.sync.write(png));
+      }
+    }
+  }
+}
+
+let root: string;
+let data: string;
+let configFile: string;
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'tm-e2-'));
+  data = join(root, 'images');
+  await writeImageFolder(data, { train: 14, test: 5 });
+  configFile = join(root, 'tiny.json');
+  // Tiny nets and batches keep the seven methods to seconds; the pipeline is the one of CIFAR.
+  const training = { batchSize: 8, optimizer: { name: 'adam', learningRate: 0.01 } };
+  const tiny = {
+    teacher: { widths: [4, 8], blocksPerStage: 1 },
+    student: { widths: [2, 4], blocksPerStage: 1 },
+    assistant: { widths: [3, 6], blocksPerStage: 1 },
+    teacherTraining: training,
+    training,
+  };
+  await writeFile(configFile, JSON.stringify(tiny));
+  await writeFile(join(root, 'cifar.json'), JSON.stringify({ ...tiny, teacherPerClass: 30 }));
+});
+after(() => rm(root, { recursive: true, force: true }));
+
+const common = (out: string, extra: string[] = []) => [
+  'run',
+  'image-transfer',
+  '--backend',
+  'wasm',
+  '--dataset',
+  `folder:${data}`,
+  '--source-classes',
+  'ant,bee',
+  '--target-classes',
+  'cat,dog',
+  '--per-class',
+  '10',
+  '--config',
+  configFile,
+  '--cache-dir',
+  join(root, 'cache'),
+  '--epochs',
+  '2',
+  '--out',
+  out,
+  ...extra,
+];
+
+test('every method runs on an image folder; results, report and plots are written; --resume recomputes nothing', async () => {
+  const out = join(root, 'all');
+  const first = await runCli(common(out, ['--seeds', '2']));
+  assert.match(first.stdout, /pre-training the teacher on \d+ images of ant, bee/);
+  assert.match(first.stdout, /student main epoch 2: loss \d/, 'a line an epoch when not on a terminal');
+  const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+  assert.equal(result.suite, 'image-transfer');
+  assert.equal(result.rows.length, 14, '7 methods x 2 seeds');
+  assert.deepEqual(
+    [...new Set(result.rows.map((r: { method: string }) => r.method))],
+    ['student', 'kd', 'fitnet', 'rkd', 'dkd', 'takd', 'talking'],
+  );
+  for (const row of result.rows) {
+    assert.equal(row.metric, 'accuracy');
+    assert.equal(row.task, 'cat+dog');
+    assert.ok(row.value >= 0 && row.value <= 1 && row.epochs === 2, JSON.stringify(row));
+  }
+  assert.equal(result.teacher.metric, 'accuracy');
+  assert.ok(result.teacher.value > 0.5, `the teacher learns its two colours: ${result.teacher.value}`);
+  assert.match(result.teacher.on, /source classes \(ant, bee\)/);
+  const report = await readFile(join(out, 'report.md'), 'utf8');
+  assert.match(report, /\| cat\+dog \| – \| /, 'no teacher figure on classes it does not know');
+  assert.match(
+    report,
+    /Teacher test accuracy on all test images of its source classes \(ant, bee\): \d\.\d{4}/,
+  );
+  for (const svg of ['metric-by-task.svg', 'learning-curves.svg'])
+    assert.match(await readFile(join(out, svg), 'utf8'), /^<svg[\s\S]*<\/svg>$/);
+
+  const again = await runCli(common(out, ['--seeds', '2', '--resume']));
+  assert.match(again.stdout, /reusing the pre-trained teacher/);
+  assert.equal((again.stdout.match(/done before, kept/g) ?? []).length, 14);
+  assert.deepEqual(JSON.parse(await readFile(join(out, 'results.json'), 'utf8')).rows, result.rows);
+});
+
+test('--jobs 2 trains the cells in two worker processes with the same results as one process', async () => {
+  const methods = ['--methods', 'student,kd,talking', '--seeds', '1'];
+  const one = join(root, 'one');
+  const two = join(root, 'two');
+  await runCli(common(one, methods));
+  const parallel = await runCli(common(two, [...methods, '--jobs', '2']));
+  assert.match(parallel.stdout, /\[worker 0\] backend: wasm \(worker 0 of 2\)/);
+  assert.match(parallel.stdout, /\[worker 1\] .*kd__cat_dog__seed0: test accuracy/);
+  const rows = async (out: string) =>
+    JSON.parse(await readFile(join(out, 'results.json'), 'utf8')).rows.map(
+      ({ seconds: _, ...row }: { seconds: number }) => row,
+    );
+  assert.deepEqual(await rows(two), await rows(one));
+});
+
+test('bad class lists and folders are refused with what was expected', async () => {
+  await assert.rejects(
+    runCli(common(join(root, 'bad'), ['--target-classes', 'bee,dog'])),
+    /targetClasses: bee also in sourceClasses/,
+  );
+  await assert.rejects(
+    runCli(common(join(root, 'bad'), ['--target-classes', 'cat,owl'])),
+    /owl.*missing \(class "owl" has no folder in split "train"\)/,
+  );
+  await assert.rejects(
+    runCli([...common(join(root, 'bad')), '--dataset', `folder:${join(root, 'nowhere')}`]),
+    /nowhere\/train.*missing/,
+  );
+  await assert.rejects(
+    runCli([...common(join(root, 'bad')), '--dataset', 'imagenet']),
+    /"cifar10" or "folder:PATH"/,
+  );
+});
+
+test(
+  'the same command reads the CIFAR-10 batches',
+  { skip: !process.env.TALKING_MODELS_DATA_DIR },
+  async () => {
+    const dir = process.env.TALKING_MODELS_DATA_DIR!;
+    if (!existsSync(join(dir, 'cifar-10-batches-bin'))) return;
+    const out = join(root, 'cifar');
+    await runCli([
+      ...common(out, ['--methods', 'student,talking', '--seeds', '1', '--per-class', '10']),
+      '--dataset',
+      'cifar10',
+      '--source-classes',
+      'airplane,automobile',
+      '--target-classes',
+      'ship,truck',
+      '--config',
+      join(root, 'cifar.json'),
+    ]);
+    const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+    assert.equal(result.dataset, 'cifar10');
+    assert.equal(result.rows.length, 2);
+  },
+);
