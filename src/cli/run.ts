@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { initBackend, type BackendName, type BackendRequest } from '../engine/backend.js';
+import { initBackend, type BackendRequest } from '../engine/backend.js';
 import { ABLATIONS, parseMovielensGenreConfig, QUICK } from '../experiments/movielens/config.js';
 import { runMovielensGenre } from '../experiments/movielens/run.js';
 import { IMAGE_QUICK, parseImageTransferConfig } from '../experiments/images/config.js';
 import { runImageTransfer } from '../experiments/images/run.js';
-import { consoleProgress, type ExperimentProgress } from '../experiments/progress.js';
+import { consoleProgress } from '../experiments/progress.js';
+import type { ExperimentSettings } from '../experiments/plan.js';
 import { overallRanking } from '../experiments/report.js';
 import type { ResultFile } from '../experiments/results.js';
 import { parseWorkerSlot, runWorkers, type WorkerSlot } from '../experiments/workers.js';
@@ -118,12 +119,7 @@ async function commonInput(flags: CommonFlags, quick: object): Promise<Record<st
 /** Runs an experiment with a progress display; a worker prints lines only and writes no outputs. */
 async function execute(
   flags: CommonFlags,
-  run: (common: {
-    backend: BackendName;
-    progress: ExperimentProgress;
-    command: string;
-    parallel?: () => Promise<void>;
-  }) => Promise<ResultFile | undefined>,
+  run: (settings: ExperimentSettings) => Promise<ResultFile | undefined>,
 ): Promise<void> {
   const backend = await initBackend(flags.backend);
   console.log(
@@ -132,9 +128,15 @@ async function execute(
   const progress = consoleProgress({ lines: !!flags.worker });
   try {
     const result = await run({
+      outDir: flags.out!,
       backend,
-      progress,
+      quick: !!flags.quick,
+      resume: !!flags.resume,
+      dataDir: flags.dataDir,
+      cacheDir: flags.cacheDir,
       command: `talking-models ${process.argv.slice(2).join(' ')}`,
+      progress,
+      worker: flags.worker,
       parallel: flags.jobs > 1 && !flags.worker ? () => runWorkers(flags.jobs, progress.message) : undefined,
     });
     progress.stop();
@@ -175,18 +177,7 @@ export function registerRunCommand(program: Command): void {
       }
       if (flags.genres && !flags.ablate) input.genres = list(flags.genres);
       const config = parseMovielensGenreConfig(input);
-      await execute(flags, (common) =>
-        runMovielensGenre({
-          ...common,
-          config,
-          outDir: flags.out!,
-          quick: !!flags.quick,
-          resume: !!flags.resume,
-          dataDir: flags.dataDir,
-          cacheDir: flags.cacheDir,
-          worker: flags.worker,
-        }),
-      );
+      await execute(flags, (settings) => runMovielensGenre({ ...settings, config }));
     });
 
   addCommonOptions(
@@ -208,17 +199,6 @@ export function registerRunCommand(program: Command): void {
       if (flags.targetClasses) input.targetClasses = list(flags.targetClasses);
       if (flags.perClass) input.perClass = flags.perClass;
       const config = parseImageTransferConfig(input);
-      await execute(flags, (common) =>
-        runImageTransfer({
-          ...common,
-          config,
-          outDir: flags.out!,
-          quick: !!flags.quick,
-          resume: !!flags.resume,
-          dataDir: flags.dataDir,
-          cacheDir: flags.cacheDir,
-          worker: flags.worker,
-        }),
-      );
+      await execute(flags, (settings) => runImageTransfer({ ...settings, config }));
     });
 }

@@ -80,3 +80,20 @@ export function cellRecord(key: CellKey, test: Metric, result: DistillResult): C
     })),
   };
 }
+
+/** The fields of results.json that say how a run was made. */
+export function runHeader(
+  settings: ExperimentSettings,
+  run: { suite: string; dataset: string; config: unknown; started: Date },
+) {
+  return {
+    suite: run.suite,
+    dataset: run.dataset,
+    backend: settings.backend,
+    quick: settings.quick,
+    config: run.config,
+    command: settings.command,
+    started: run.started.toISOString(),
+    seconds: (Date.now() - run.started.getTime()) / 1000,
+  };
+}

@@ -22,7 +22,7 @@ import { packageVersion } from '../../engine/package_root.js';
 import { cellId, openCells, type CellKey } from '../cells.js';
 import { cachedTeacher, teacherKey } from '../teacher_cache.js';
 import { writeOutputs } from '../output.js';
-import { cellRecord, planCells, runPlan, type ExperimentSettings } from '../plan.js';
+import { cellRecord, planCells, runHeader, runPlan, type ExperimentSettings } from '../plan.js';
 import type { CellRecord, ResultFile } from '../results.js';
 import type { ImageTransferConfig } from './config.js';
 
@@ -192,14 +192,7 @@ export async function runImageTransfer(options: ImageRunOptions): Promise<Result
     outDir,
     `Image transfer experiment (${name}${options.quick ? ', quick' : ''})`,
     {
-      suite: 'image-transfer',
-      dataset: name,
-      backend: options.backend,
-      quick: options.quick,
-      config,
-      command: options.command,
-      started: started.toISOString(),
-      seconds: (Date.now() - started.getTime()) / 1000,
+      ...runHeader(options, { suite: 'image-transfer', dataset: name, config, started }),
       teacher: {
         metric: 'accuracy',
         value: teacherAccuracy,

@@ -8,7 +8,7 @@ import { distill } from '../../distill/distill.js';
 import type { MethodInput } from '../../distill/config.js';
 import { evaluate } from '../../distill/evaluate.js';
 import { cellId, openCells, type CellKey } from '../cells.js';
-import { cellRecord, planCells, runPlan, type ExperimentSettings } from '../plan.js';
+import { cellRecord, planCells, runHeader, runPlan, type ExperimentSettings } from '../plan.js';
 import { cachedTeacher, fingerprint, teacherKey } from '../teacher_cache.js';
 import { writeOutputs } from '../output.js';
 import type { CellRecord, ResultFile } from '../results.js';
@@ -99,14 +99,7 @@ export async function runMovielensGenre(options: RunOptions): Promise<ResultFile
     outDir,
     `MovieLens genre experiment (${config.dataset}${options.quick ? ', quick' : ''})`,
     {
-      suite: 'movielens-genre',
-      dataset: config.dataset,
-      backend: options.backend,
-      quick: options.quick,
-      config,
-      command: options.command,
-      started: started.toISOString(),
-      seconds: (Date.now() - started.getTime()) / 1000,
+      ...runHeader(options, { suite: 'movielens-genre', dataset: config.dataset, config, started }),
       teacher: { metric: 'rmse', value: testOf(splits.test), on: 'all test ratings', byTask },
     },
     records,
