@@ -95,7 +95,24 @@ export function renderReport(result: ResultFile, title: string, plots: string[])
       );
     }
     const talking = ranking.findIndex((r) => r.method === 'talking');
-    if (talking >= 0) lines.push('', `\`talking\` ranks ${talking + 1} of ${ranking.length}.`);
+    if (talking >= 0) {
+      lines.push('', `\`talking\` ranks ${talking + 1} of ${ranking.length}.`);
+      // The question the experiments ask: does talking beat every other method, beyond seed noise?
+      const rival = ranking.find((r) => r.method !== 'talking');
+      if (rival) {
+        const own = ranking[talking];
+        const margin = metric === 'rmse' ? rival.mean - own.mean : own.mean - rival.mean;
+        const spread = Math.max(own.seedStd, rival.seedStd);
+        lines.push(
+          '',
+          `Against the best other method, \`${rival.method}\`: ${margin >= 0 ? 'ahead' : 'behind'} by ` +
+            `${fmt(Math.abs(margin))}, seed spread ${fmt(spread)}; \`talking\` ` +
+            (margin > spread
+              ? 'beats every other method by more than the seed spread.'
+              : 'does not beat every other method by more than the seed spread.'),
+        );
+      }
+    }
   }
   lines.push('', '## Plots', '', ...plots.map((p) => `![${p}](${p})`));
   lines.push(

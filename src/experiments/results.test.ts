@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { summarize, type ResultFile, type ResultRow } from './results.js';
-import { overallRanking } from './report.js';
+import { overallRanking, renderReport } from './report.js';
 
 const row = (method: string, task: string, seed: number, value: number): ResultRow => ({
   method,
@@ -44,4 +44,33 @@ test('the overall ranking sorts by mean over tasks and seeds, with the spread of
   // talking: per-seed means 0.8 and 0.9, overall 0.85, std sqrt(2 * 0.05^2 / 1) = 0.0707
   assert.ok(Math.abs(ranking[0].mean - 0.85) < 1e-12);
   assert.ok(Math.abs(ranking[0].seedStd - Math.sqrt(0.005)) < 1e-12);
+});
+
+test('the report says whether talking beats the best other method by more than the seed spread', () => {
+  const rows = [
+    row('student', 'A', 0, 1.0),
+    row('student', 'A', 1, 1.2),
+    row('talking', 'A', 0, 0.9),
+    row('talking', 'A', 1, 0.9),
+    row('kd', 'A', 0, 0.95),
+    row('kd', 'A', 1, 0.95),
+  ];
+  const result = {
+    rows,
+    summary: summarize(rows),
+    teacher: { metric: 'rmse', value: 0.5, on: 'its test', byTask: {} },
+    config: {},
+    seconds: 1,
+  } as unknown as ResultFile;
+  // kd is the best rival: 0.05 behind talking, with no spread on either side.
+  assert.match(
+    renderReport(result, 't', []),
+    /best other method, `kd`: ahead by 0\.0500, seed spread 0\.0000; `talking` beats every other method/,
+  );
+  const close = rows.map((r) => (r.method === 'kd' && r.seed === 1 ? { ...r, value: 0.8 } : r));
+  // kd now 0.875 on average: talking is behind by 0.025.
+  assert.match(
+    renderReport({ ...result, rows: close, summary: summarize(close) }, 't', []),
+    /`kd`: behind by 0\.0250, seed spread 0\.1061; `talking` does not beat every other method/,
+  );
 });
