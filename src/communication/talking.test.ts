@@ -192,6 +192,33 @@ test('weights of 0 and switches leave their terms out; a bad layer pair is named
   );
 });
 
+test("the teacher's input can be b_1: the student tells it x, and it thinks with all its layers", () => {
+  const teacher = mlp([12, 8], 1, 't');
+  const student = mlp([5, 3], 2, 's');
+  const pairs = pairsOf(['s_h1', 't_x'], ['s_out', 't_out']);
+  const distiller = createTalking(talking({ layers: pairs }), context(teacher, student));
+  const [batch] = batches(data.downstream.train, 8);
+  const terms = distiller.phases[0].losses(batch, { epoch: 0 });
+  const part = (name: string) => (x: Tensor) => distiller.parts[name].apply(x) as Tensor;
+  const x = batch.inputs[0];
+  const hS1 = new ModelGraph(student).run({ s_x: x }, ['s_h1'], true).s_h1;
+  const r = part('decoder_teacher_t_x')(part('encoder_student_s_h1')(hS1));
+  assert.deepEqual(r.shape, [8, 6], 'the teacher reads the message as an input');
+  const u = teacher.apply(r) as Tensor;
+  const s = part('decoder_student_s_out')(part('encoder_teacher_t_out')(u));
+  assert.ok(Math.abs(value(terms.sc_teacher_1) - value(distance('mse', r, x).mul(0.1))) < 1e-5);
+  assert.ok(Math.abs(value(terms.interact_task) - value(taskLoss('regression', s, batch.target))) < 1e-5);
+  // Only as the first layer: a later round cannot start at the input.
+  assert.throws(
+    () =>
+      createTalking(
+        talking({ layers: pairsOf(['s_h1', 't_h1'], ['s_h2', 't_x'], ['s_out', 't_out']) }),
+        context(teacher, student),
+      ),
+    /cannot think from "t_h1" to "t_x"/,
+  );
+});
+
 test('answerGradients decides whether the first L_interact term trains the channel through s_k', () => {
   const teacher = mlp([12, 8], 1, 't');
   const student = mlp([5, 3], 2, 's');

@@ -22,12 +22,17 @@ export function defaultPairs(student: ModelGraph, teacher: ModelGraph): LayerPai
 }
 
 function checkPairs(pairs: LayerPair[], student: ModelGraph, teacher: ModelGraph): void {
+  // b_1 may be the teacher's only input, when it is a float tensor (not ids for an embedding): the
+  // student then tells the teacher the input itself, and the teacher thinks with all its layers.
+  const input = teacher.inputNames.length === 1 && teacher.model.inputs[0].dtype === 'float32';
   for (let k = 0; k + 1 < pairs.length; k++) {
     const [a, b] = [pairs[k], pairs[k + 1]];
-    if (!teacher.separators(b.teacher).includes(a.teacher)) {
+    const fromInput = k === 0 && input && a.teacher === teacher.inputNames[0];
+    if (!fromInput && !teacher.separators(b.teacher).includes(a.teacher)) {
+      const candidates = [...(k === 0 && input ? teacher.inputNames : []), ...teacher.separators(b.teacher)];
       throw new Error(
         `talking: the teacher cannot think from "${a.teacher}" to "${b.teacher}": the layers must be in order and ` +
-          `"${a.teacher}" must separate the graph (candidates: ${teacher.separators(b.teacher).join(', ')})`,
+          `"${a.teacher}" must separate the graph (candidates: ${candidates.join(', ')})`,
       );
     }
     if (!student.ancestors(b.student).has(a.student) || a.student === b.student) {
