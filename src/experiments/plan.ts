@@ -97,3 +97,22 @@ export function runHeader(
     seconds: (Date.now() - run.started.getTime()) / 1000,
   };
 }
+
+/**
+ * Runs a plan as `settings` ask: in a worker, only its share, returning nothing (the parent
+ * writes the outputs); otherwise through the parallel workers first, if any, then every cell
+ * left, returning all the records.
+ */
+export async function runCells(
+  settings: ExperimentSettings,
+  plan: CellKey[],
+  cells: CellStore,
+  runCell: (key: CellKey) => Promise<CellRecord>,
+): Promise<CellRecord[] | undefined> {
+  if (settings.worker) {
+    await runPlan(plan, cells, settings.progress, runCell, settings.worker);
+    return undefined;
+  }
+  await settings.parallel?.();
+  return runPlan(plan, cells, settings.progress, runCell);
+}

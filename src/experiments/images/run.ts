@@ -22,7 +22,7 @@ import { packageVersion } from '../../engine/package_root.js';
 import { cellId, openCells, type CellKey } from '../cells.js';
 import { cachedTeacher, teacherKey } from '../teacher_cache.js';
 import { writeOutputs } from '../output.js';
-import { cellRecord, planCells, runHeader, runPlan, type ExperimentSettings } from '../plan.js';
+import { cellRecord, planCells, runCells, runHeader, type ExperimentSettings } from '../plan.js';
 import type { CellRecord, ResultFile } from '../results.js';
 import type { ImageTransferConfig } from './config.js';
 
@@ -142,18 +142,28 @@ export async function runImageTransfer(options: ImageRunOptions): Promise<Result
   const plan = planCells([task], config.methods, config.seeds);
   const targetTrain = selectClasses(train, config.targetClasses);
   const targetTest = imageDataset(selectClasses(test, config.targetClasses));
+  // The labelled subset is drawn by the run seed: every method sees the same images at one seed.
+  const splitsBySeed = new Map<number, { train: ImageSet; validation: ImageSet }>();
+  const labelledSplit = (seed: number) => {
+    if (!splitsBySeed.has(seed)) {
+      const labelled = perClassSubset(
+        targetTrain,
+        config.perClass,
+        new Random(`${config.dataSeed}/target-subset/${seed}`),
+      );
+      splitsBySeed.set(
+        seed,
+        splitImages(
+          labelled,
+          config.validationFraction,
+          new Random(`${config.dataSeed}/target-split/${seed}`),
+        ),
+      );
+    }
+    return splitsBySeed.get(seed)!;
+  };
   const runCell = async (cell: CellKey): Promise<CellRecord> => {
-    // The labelled subset is drawn by the run seed: every method sees the same images at one seed.
-    const labelled = perClassSubset(
-      targetTrain,
-      config.perClass,
-      new Random(`${config.dataSeed}/target-subset/${cell.seed}`),
-    );
-    const split = splitImages(
-      labelled,
-      config.validationFraction,
-      new Random(`${config.dataSeed}/target-split/${cell.seed}`),
-    );
+    const split = labelledSplit(cell.seed);
     const seed = 1000 * (cell.seed + 1);
     const classes = config.targetClasses.length;
     const student = resnet(config.student, classes, seed, 'student');
@@ -178,12 +188,8 @@ export async function runImageTransfer(options: ImageRunOptions): Promise<Result
     return cellRecord(cell, accuracy, result);
   };
 
-  if (options.worker) {
-    await runPlan(plan, cells, progress, runCell, options.worker);
-    return undefined;
-  }
-  if (options.parallel) await options.parallel();
-  const records = await runPlan(plan, cells, progress, runCell);
+  const records = await runCells(options, plan, cells, runCell);
+  if (!records) return undefined;
   const sourceTest = imageDataset(selectClasses(test, config.sourceClasses));
   const teacherAccuracy = evaluate(teacher.model, sourceTest, 'classification', {
     transform: preprocess,

@@ -8,7 +8,7 @@ import { distill } from '../../distill/distill.js';
 import type { MethodInput } from '../../distill/config.js';
 import { evaluate } from '../../distill/evaluate.js';
 import { cellId, openCells, type CellKey } from '../cells.js';
-import { cellRecord, planCells, runHeader, runPlan, type ExperimentSettings } from '../plan.js';
+import { cellRecord, planCells, runCells, runHeader, type ExperimentSettings } from '../plan.js';
 import { cachedTeacher, fingerprint, teacherKey } from '../teacher_cache.js';
 import { writeOutputs } from '../output.js';
 import type { CellRecord, ResultFile } from '../results.js';
@@ -89,12 +89,8 @@ export async function runMovielensGenre(options: RunOptions): Promise<ResultFile
       recommender(shape, seed, name, genreMean),
     );
   };
-  if (options.worker) {
-    await runPlan(plan, cells, progress, train, options.worker);
-    return undefined;
-  }
-  if (options.parallel) await options.parallel();
-  const records = await runPlan(plan, cells, progress, train);
+  const records = await runCells(options, plan, cells, train);
+  if (!records) return undefined;
   return writeOutputs(
     outDir,
     `MovieLens genre experiment (${config.dataset}${options.quick ? ', quick' : ''})`,
