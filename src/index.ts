@@ -14,12 +14,15 @@ export { saveModel, loadModel, saveTensors, loadTensors } from './models/io.js';
 export { distill, type DistillOptions, type DistillResult } from './distill/distill.js';
 export {
   parseMethodConfig,
+  createDistiller,
+  METHODS,
   METHOD_NAMES,
+  type MethodEntry,
   type MethodConfig,
   type MethodInput,
   type MethodName,
-  type TalkingConfig,
-} from './distill/config.js';
+} from './distill/methods/registry.js';
+export type { TalkingConfig } from './distill/config.js';
 export { parseTrainingConfig, type TrainingConfig, type TrainingInput } from './distill/training-config.js';
 export { evaluate, type Metric } from './distill/evaluate.js';
 export { trainLoop, NonFiniteLossError, type TrainingEvents, type TrainOptions } from './distill/train.js';
@@ -32,7 +35,6 @@ export type {
   TaskKind,
   StepContext,
 } from './distill/method.js';
-export { createDistiller } from './distill/methods/index.js';
-export { createTalking, defaultPairs, type LayerPair } from './communication/talking.js';
-export { buildEncoder, buildDecoder, type ChannelShape } from './communication/channel.js';
+export { createTalking, defaultPairs, type LayerPair } from './distill/methods/talking/talking.js';
+export { buildEncoder, buildDecoder, type ChannelShape } from './distill/methods/talking/channel.js';
 export { ModelGraph } from './models/cut.js';

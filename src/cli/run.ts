@@ -11,6 +11,7 @@ import { overallRanking } from '../experiments/report.js';
 import type { ResultFile } from '../experiments/results.js';
 import { parseWorkerSlot, runWorkers, type WorkerSlot } from '../experiments/workers.js';
 import { backendOption, positiveInt } from './options.js';
+import { METHOD_NAMES } from '../distill/methods/registry.js';
 
 interface CommonFlags {
   backend: BackendRequest;
@@ -83,7 +84,10 @@ function addCommonOptions(command: Command, defaultOut: string): Command {
       '--cache-dir <dir>',
       'download and teacher cache (default TALKING_MODELS_CACHE_DIR or ~/.cache/talking-models)',
     )
-    .option('--methods <list>', 'comma-separated methods')
+    .option(
+      '--methods <list>',
+      `comma-separated methods (${METHOD_NAMES.join(', ')}) or variants of --config`,
+    )
     .option('--seeds <n>', 'seeds per cell', positiveInt('--seeds'))
     .option('--epochs <n>', 'epoch budget of teacher and students (for smoke tests)', positiveInt('--epochs'))
     .option('--config <file>', 'a JSON experiment config; flags override it')

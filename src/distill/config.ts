@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fields } from '../util/schema.js';
 
 /**
  * Every method's settings as plain serialisable objects, validated by zod with method.md's
@@ -12,19 +13,6 @@ const teacherHead = z
   .describe("'auto': fine-tune a new head when the output sizes differ; 'finetune': always; 'keep': never");
 
 const layerName = z.string().min(1);
-
-/**
- * A strict object whose unknown fields are errors that list the fields there are, so that a typo
- * (`mesageSize`) says what was meant.
- */
-export function fields<Shape extends z.ZodRawShape>(shape: Shape) {
-  return z.strictObject(shape, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown field; expected one of ${Object.keys(shape).join(', ')}`
-        : undefined,
-  });
-}
 
 export const studentSchema = fields({ name: z.literal('student') });
 
@@ -115,45 +103,4 @@ export const talkingSchema = fields({
   interactTask: z.boolean().default(true),
 });
 
-export const methodSchema = z.discriminatedUnion('name', [
-  studentSchema,
-  kdSchema,
-  fitnetSchema,
-  rkdSchema,
-  dkdSchema,
-  takdSchema,
-  talkingSchema,
-]);
-
-export type MethodConfig = z.output<typeof methodSchema>;
-export type MethodInput = z.input<typeof methodSchema>;
-export type MethodName = MethodConfig['name'];
 export type TalkingConfig = z.output<typeof talkingSchema>;
-
-export const METHOD_NAMES: MethodName[] = ['student', 'kd', 'fitnet', 'rkd', 'dkd', 'takd', 'talking'];
-
-/** One line per problem: the field's path and what was wrong, with the allowed values. */
-export function formatIssues(what: string, error: z.ZodError): string {
-  const line = (path: PropertyKey[], message: string) =>
-    `  ${path.length ? path.map(String).join('.') : '(top level)'}: ${message}`;
-  // An unknown field is named by its own path, not by the object that holds it.
-  const lines = error.issues.flatMap((issue) =>
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => line([...issue.path, key], issue.message))
-      : [line(issue.path, issue.message)],
-  );
-  return `Invalid ${what}:\n${lines.join('\n')}`;
-}
-
-/** Validates a method config, filling defaults; throws an error that names each bad field. */
-export function parseMethodConfig(input: unknown): MethodConfig {
-  const name = (input as { name?: unknown } | null)?.name;
-  if (typeof name !== 'string' || !METHOD_NAMES.includes(name as MethodName)) {
-    throw new Error(
-      `Invalid method config:\n  name: expected one of ${METHOD_NAMES.join(', ')}, got ${JSON.stringify(name)}`,
-    );
-  }
-  const result = methodSchema.safeParse(input);
-  if (!result.success) throw new Error(formatIssues(`${name} config`, result.error));
-  return result.data;
-}

@@ -2,10 +2,14 @@ import { join } from 'node:path';
 import type { LayersModel } from '../engine/tf.js';
 import { Random } from '../engine/random.js';
 import type { RowTransform, TensorDataset } from '../data/dataset.js';
-import { parseMethodConfig, type MethodConfig, type MethodInput } from './config.js';
 import { parseTrainingConfig, type TrainingConfig, type TrainingInput } from './training-config.js';
 import type { MethodContext, TaskKind } from './method.js';
-import { createDistiller } from './methods/index.js';
+import {
+  createDistiller,
+  parseMethodConfig,
+  type MethodConfig,
+  type MethodInput,
+} from './methods/registry.js';
 import { trainLoop, type TrainingEvents } from './train.js';
 import type { Metric } from './evaluate.js';
 import type { EpochRecord } from './history.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatIssues } from './config.js';
+import { formatIssues } from '../util/schema.js';
 
 /** The settings every method trains with: the same budget, optimizer and batches for all. */
 export const trainingSchema = z.strictObject({

@@ -1,4 +1,4 @@
-import { METHOD_NAMES, parseMethodConfig } from '../distill/config.js';
+import { isMethodName, METHOD_NAMES, parseMethodConfig } from '../distill/methods/registry.js';
 
 /**
  * Checks an experiment's method list: each entry a method or a named variant, each variant a
@@ -17,7 +17,7 @@ export function checkMethodList(
     }
   }
   for (const method of methods) {
-    if (!METHOD_NAMES.includes(method as never) && !variants[method]) {
+    if (!isMethodName(method) && !variants[method]) {
       throw new Error(
         `Invalid ${suite} config:\n  methods: "${method}" is neither a method (${METHOD_NAMES.join(', ')}) nor a variant (${Object.keys(variants).join(', ') || 'none defined'})`,
       );

@@ -4,12 +4,11 @@ import { tf, type LayersModel, type Scalar, type Tensor, type Variable } from '.
 import { initBackend } from '../../engine/backend.js';
 import { Random } from '../../engine/random.js';
 import type { Batch } from '../../data/dataset.js';
-import { parseMethodConfig } from '../config.js';
 import type { Distiller, MethodContext, Phase, TaskKind } from '../method.js';
 import { relationalKdLoss } from '../losses.js';
 import { trainableVariables } from '../variables.js';
 import { diagonal, identity2, linearModel } from '../testing/linear.js';
-import { createDistiller } from './index.js';
+import { createDistiller, parseMethodConfig } from './registry.js';
 
 before(() => initBackend('cpu'));
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { formatIssues } from '../../distill/config.js';
+import { formatIssues } from '../../util/schema.js';
 import { trainingSchema } from '../../distill/training-config.js';
 import { checkMethodList } from '../method_list.js';
+import { methodsFor } from '../../distill/methods/registry.js';
 
 const resnet = (widths: number[], blocksPerStage: number) =>
   z
@@ -37,7 +38,7 @@ export const imageTransferSchema = z.strictObject({
   dataSeed: z.number().int().min(0).default(0),
   /** Random crop with this zero padding and horizontal flips; 0 turns augmentation off. */
   augmentPadding: z.number().int().min(0).default(4),
-  methods: z.array(z.string()).min(1).default(['student', 'kd', 'fitnet', 'rkd', 'dkd', 'takd', 'talking']),
+  methods: z.array(z.string()).min(1).default(methodsFor('classification')),
   seeds: z.number().int().min(1).default(3),
   /** ResNet-20 style (16/32/64 channels, 3 basic blocks a stage). */
   teacher: resnet([16, 32, 64], 3),

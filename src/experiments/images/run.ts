@@ -16,7 +16,7 @@ import {
   type ImageSet,
 } from '../../data/images/image_set.js';
 import { distill } from '../../distill/distill.js';
-import type { MethodInput } from '../../distill/config.js';
+import type { MethodInput } from '../../distill/methods/registry.js';
 import { evaluate } from '../../distill/evaluate.js';
 import { packageVersion } from '../../engine/package_root.js';
 import { cellId, openCells, type CellKey } from '../cells.js';

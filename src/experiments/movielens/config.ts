@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { ML100K_SPLITS } from '../../data/movielens/ml100k.js';
 import { MOVIELENS_DATASETS } from '../../data/movielens/load.js';
-import { formatIssues } from '../../distill/config.js';
+import { formatIssues } from '../../util/schema.js';
 import { trainingSchema } from '../../distill/training-config.js';
 import { checkMethodList } from '../method_list.js';
+import { methodsFor } from '../../distill/methods/registry.js';
 
 const recommender = (embedding: number, hidden: number[]) =>
   z
@@ -29,7 +30,7 @@ export const movielensGenreSchema = z.strictObject({
   dataSeed: z.number().int().min(0).default(0),
   genres: z.array(z.string()).min(1).default(['Action', 'Comedy', 'Drama', 'Horror', 'Romance', 'Sci-Fi']),
   /** Methods, or talking variants from `variants` (dkd is for classes only). */
-  methods: z.array(z.string()).min(1).default(['student', 'kd', 'fitnet', 'rkd', 'takd', 'talking']),
+  methods: z.array(z.string()).min(1).default(methodsFor('regression')),
   seeds: z.number().int().min(1).default(3),
   teacher: recommender(64, [256, 128, 64]),
   student: recommender(8, [32, 16]),

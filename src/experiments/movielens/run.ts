@@ -5,7 +5,7 @@ import { locateDataset, cacheDirectory } from '../../data/download.js';
 import { loadMovieLens } from '../../data/movielens/load.js';
 import { filterGenre, ratingsDataset, type MovieLens, type Ratings } from '../../data/movielens/ratings.js';
 import { distill } from '../../distill/distill.js';
-import type { MethodInput } from '../../distill/config.js';
+import type { MethodInput } from '../../distill/methods/registry.js';
 import { evaluate } from '../../distill/evaluate.js';
 import { cellId, openCells, type CellKey } from '../cells.js';
 import { cellRecord, planCells, runCells, runHeader, type ExperimentSettings } from '../plan.js';

@@ -1,5 +1,5 @@
-import { tf, type LayersModel, type SymbolicTensor } from '../engine/tf.js';
-import { Random } from '../engine/random.js';
+import { tf, type LayersModel, type SymbolicTensor } from '../../../engine/tf.js';
+import { Random } from '../../../engine/random.js';
 
 /** Settings of encoders and decoders (method.md: two dense layers, ReLU between, linear output). */
 export interface ChannelShape {

@@ -1,11 +1,11 @@
-import type { LayersModel, Scalar, Tensor } from '../engine/tf.js';
-import { ModelGraph } from '../models/cut.js';
-import { distance, taskLoss } from '../distill/losses.js';
-import type { TalkingConfig } from '../distill/config.js';
-import type { Distiller, MethodContext, Phase } from '../distill/method.js';
-import { stopGradient, trainableVariables, variablesOf } from '../distill/variables.js';
+import type { LayersModel, Scalar, Tensor } from '../../../engine/tf.js';
+import { ModelGraph } from '../../../models/cut.js';
+import { distance, taskLoss } from '../../losses.js';
+import type { TalkingConfig } from '../../config.js';
+import type { Distiller, MethodContext, Phase } from '../../method.js';
+import { stopGradient, trainableVariables, variablesOf } from '../../variables.js';
 import { buildDecoder, buildEncoder } from './channel.js';
-import type { Batch } from '../data/dataset.js';
+import type { Batch } from '../../../data/dataset.js';
 
 /** One aligned pair of communication layers: a_k of the student, b_k of the teacher. */
 export interface LayerPair {

@@ -1,20 +1,21 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { tf, type LayersModel, type Tensor } from '../engine/tf.js';
-import { initBackend } from '../engine/backend.js';
-import { Random } from '../engine/random.js';
-import { ModelGraph } from '../models/cut.js';
-import { parseMethodConfig, type TalkingConfig } from '../distill/config.js';
-import { distance, taskLoss } from '../distill/losses.js';
-import type { MethodContext } from '../distill/method.js';
-import { trainLoop } from '../distill/train.js';
-import { parseTrainingConfig } from '../distill/training-config.js';
-import { syntheticRegression } from '../distill/testing/synthetic.js';
-import { batches } from '../data/dataset.js';
+import { tf, type LayersModel, type Tensor } from '../../../engine/tf.js';
+import { initBackend } from '../../../engine/backend.js';
+import { Random } from '../../../engine/random.js';
+import { ModelGraph } from '../../../models/cut.js';
+import type { TalkingConfig } from '../../config.js';
+import { parseMethodConfig } from '../registry.js';
+import { distance, taskLoss } from '../../losses.js';
+import type { MethodContext } from '../../method.js';
+import { trainLoop } from '../../train.js';
+import { parseTrainingConfig } from '../../training-config.js';
+import { syntheticRegression } from '../../testing/synthetic.js';
+import { batches } from '../../../data/dataset.js';
 import { createTalking } from './talking.js';
-import { trainableVariables } from '../distill/variables.js';
-import { diagonal as diag, identity2 as I, linearModel as linear } from '../distill/testing/linear.js';
-import { denseModel as mlp, tinyResNet } from '../distill/testing/models.js';
+import { trainableVariables } from '../../variables.js';
+import { diagonal as diag, identity2 as I, linearModel as linear } from '../../testing/linear.js';
+import { denseModel as mlp, tinyResNet } from '../../testing/models.js';
 
 before(() => initBackend('cpu'));
 
