@@ -103,7 +103,7 @@ test('every method runs on an image folder; results, report and plots are writte
     report,
     /Teacher test accuracy on all test images of its source classes \(ant, bee\): \d\.\d{4}/,
   );
-  for (const svg of ['metric-by-task.svg', 'learning-curves.svg'])
+  for (const svg of ['differences-to-student.svg', 'learning-curves.svg'])
     assert.match(await readFile(join(out, svg), 'utf8'), /^<svg[\s\S]*<\/svg>$/);
 
   const again = await runCli(common(out, ['--seeds', '2', '--resume']));

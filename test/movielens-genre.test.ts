@@ -62,7 +62,7 @@ test('a run writes results.json, report.md and plots; --resume recomputes nothin
   assert.match(report, /\*\*\d\.\d{4} ± \d\.\d{4}\*\*/, 'the best of a row is bold');
   assert.match(report, /\(-?\d+\.\d%\)/, 'changes against student');
   assert.match(report, /so the lead is (not )?larger than the seed spread/);
-  for (const svg of ['metric-by-task.svg', 'learning-curves.svg']) {
+  for (const svg of ['differences-to-student.svg', 'learning-curves.svg']) {
     assert.match(await readFile(join(out, svg), 'utf8'), /^<svg[\s\S]*<\/svg>$/);
   }
   const again = await run([...common(out), '--resume']);

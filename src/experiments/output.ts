@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../models/io.js';
-import { learningCurves, metricBars, toSvg } from './plots.js';
+import { differencesToStudent, learningCurves, toSvg } from './plots.js';
 import { renderReport } from './report.js';
 import { summarize, type CellRecord, type ResultFile } from './results.js';
 
@@ -16,8 +16,8 @@ export async function writeOutputs(
   const rows = cells.map((c) => c.row);
   const full: ResultFile = { ...result, rows, summary: summarize(rows) };
   await writeFileAtomic(join(outDir, 'results.json'), JSON.stringify(full, null, 2) + '\n');
-  const plots = ['metric-by-task.svg', 'learning-curves.svg'];
-  await writeFileAtomic(join(outDir, plots[0]), await toSvg(metricBars(full)));
+  const plots = ['differences-to-student.svg', 'learning-curves.svg'];
+  await writeFileAtomic(join(outDir, plots[0]), await toSvg(differencesToStudent(full)));
   await writeFileAtomic(join(outDir, plots[1]), await toSvg(learningCurves(cells)));
   await writeFileAtomic(join(outDir, 'report.md'), renderReport(full, title, plots));
   return full;

@@ -1,6 +1,7 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { CellRecord, ResultFile } from './results.js';
+import { pairedLead } from './stats.js';
 
 /** Renders a Vega-Lite spec to SVG headless (vega's `none` renderer needs no canvas). */
 export async function toSvg(spec: TopLevelSpec): Promise<string> {
@@ -10,36 +11,91 @@ export async function toSvg(spec: TopLevelSpec): Promise<string> {
   return svg;
 }
 
-/** Mean ± std of each method on each task, as bars with error bars. */
-export function metricBars(result: ResultFile): TopLevelSpec {
-  const metric = result.summary[0]?.metric ?? 'rmse';
+/**
+ * One colour per method in every plot and every report, whatever else a run has: the methods
+ * method.md names get fixed colours (a control is a lighter tint of its method's), and a named
+ * variant gets one from a spare palette chosen by its name, so it too never changes between runs.
+ */
+const FIXED: Record<string, string> = {
+  student: '#7f7f7f',
+  kd: '#ff7f0e',
+  fitnet: '#2ca02c',
+  rkd: '#9467bd',
+  dkd: '#8c564b',
+  takd: '#e377c2',
+  talking: '#1f77b4',
+  'talking+kd': '#17becf',
+  'kd-random-teacher': '#ffbb78',
+  'talking-random-teacher': '#aec7e8',
+};
+const SPARE = [
+  '#bcbd22',
+  '#d62728',
+  '#393b79',
+  '#637939',
+  '#8c6d31',
+  '#843c39',
+  '#7b4173',
+  '#3182bd',
+  '#e6550d',
+];
+
+export function methodColour(method: string): string {
+  if (FIXED[method]) return FIXED[method];
+  let hash = 0;
+  for (const char of method) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return SPARE[hash % SPARE.length];
+}
+
+function colourScale(methods: string[]) {
+  return { domain: methods, range: methods.map(methodColour) };
+}
+
+/**
+ * Each method's lead over `student`, paired by seed, per task and over all tasks ("all"), with
+ * 95% interval bars and a line at zero: the differences themselves, which a bar chart of means
+ * starting at zero hides when they are a few hundredths.
+ */
+export function differencesToStudent(result: Pick<ResultFile, 'rows'>): TopLevelSpec {
+  const metric = result.rows[0]?.metric ?? 'rmse';
+  const methods = [...new Set(result.rows.map((r) => r.method))].filter((m) => m !== 'student');
+  const tasks = [...new Set(result.rows.map((r) => r.task)), 'all'];
+  const values = methods.flatMap((method) =>
+    tasks.flatMap((task) => {
+      const lead = pairedLead(result.rows, method, 'student', task === 'all' ? undefined : task);
+      if (!lead) return [];
+      const bounded = !Number.isNaN(lead.low);
+      return [
+        { method, task, lead: lead.lead, low: bounded ? lead.low : null, high: bounded ? lead.high : null },
+      ];
+    }),
+  );
+  const y = { field: 'task', type: 'nominal' as const, sort: tasks, title: null };
+  const yOffset = { field: 'method', type: 'nominal' as const, sort: methods };
+  const color = { field: 'method', type: 'nominal' as const, scale: colourScale(methods), sort: methods };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: `Test ${metric} per task and method (mean ± std over seeds)`,
-    data: { values: result.summary.map((s) => ({ ...s, low: s.mean - s.std, high: s.mean + s.std })) },
-    facet: { column: { field: 'task', type: 'nominal', title: null } },
-    spec: {
-      width: 140,
-      height: 220,
-      layer: [
-        {
-          mark: 'bar',
-          encoding: {
-            x: { field: 'method', type: 'nominal', title: null },
-            y: { field: 'mean', type: 'quantitative', title: metric, scale: { zero: false } },
-            color: { field: 'method', type: 'nominal', legend: null },
-          },
+    title: `Test ${metric}: lead over student (positive is better), paired by seed, 95% intervals`,
+    data: { values },
+    height: { step: Math.max(8, 3 * methods.length) },
+    width: 420,
+    layer: [
+      { mark: { type: 'rule', strokeDash: [4, 4], color: '#555' }, encoding: { x: { datum: 0 } } },
+      {
+        transform: [{ filter: 'datum.low !== null' }],
+        mark: { type: 'rule', strokeWidth: 1.5 },
+        encoding: { y, yOffset, color, x: { field: 'low', type: 'quantitative' }, x2: { field: 'high' } },
+      },
+      {
+        mark: { type: 'point', filled: true, size: 40 },
+        encoding: {
+          y,
+          yOffset,
+          color,
+          x: { field: 'lead', type: 'quantitative', title: `lead over student in ${metric}` },
         },
-        {
-          mark: { type: 'errorbar', ticks: true },
-          encoding: {
-            x: { field: 'method', type: 'nominal' },
-            y: { field: 'low', type: 'quantitative', title: metric },
-            y2: { field: 'high' },
-          },
-        },
-      ],
-    },
+      },
+    ],
   };
 }
 
@@ -54,6 +110,7 @@ export function learningCurves(cells: CellRecord[]): TopLevelSpec {
         .map((h) => ({ task: c.row.task, method: c.row.method, epoch: h.epoch, value: h.validation!.value })),
     );
   const metric = cells[0]?.row.metric ?? 'rmse';
+  const methods = [...new Set(cells.map((c) => c.row.method))];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: `Validation ${metric} per epoch (seed ${firstSeed})`,
@@ -66,7 +123,7 @@ export function learningCurves(cells: CellRecord[]): TopLevelSpec {
       encoding: {
         x: { field: 'epoch', type: 'quantitative' },
         y: { field: 'value', type: 'quantitative', title: `validation ${metric}`, scale: { zero: false } },
-        color: { field: 'method', type: 'nominal' },
+        color: { field: 'method', type: 'nominal', scale: colourScale(methods), sort: methods },
       },
     },
   };

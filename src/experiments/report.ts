@@ -1,15 +1,27 @@
-import { beats, type ResultFile, type SummaryRow } from './results.js';
+import { beats, type ResultFile, type ResultRow, type SummaryRow } from './results.js';
+import { pairedLead, verdict, type PairedLead } from './stats.js';
 
 const fmt = (v: number) => v.toFixed(4);
+const signed = (v: number) => (v >= 0 ? '+' : '') + fmt(v);
+const interval = (l: PairedLead) =>
+  Number.isNaN(l.low)
+    ? `${signed(l.lead)} (one pair: no interval)`
+    : `${signed(l.lead)} [${signed(l.low)}, ${signed(l.high)}]`;
 
-/**
- * Methods ranked by their mean over all tasks and seeds (those run on every task). `seedStd` is
- * the standard deviation, across seeds, of the method's mean over tasks: the seed spread a lead
- * between two methods should exceed.
- */
-export function overallRanking(
-  result: ResultFile,
-): { method: string; mean: number; seedStd: number; n: number }[] {
+/** The suffix that marks a control: the same method with a randomly initialised teacher. */
+export const RANDOM_TEACHER = '-random-teacher';
+const isControl = (method: string) => method.endsWith(RANDOM_TEACHER);
+
+export interface RankedMethod {
+  method: string;
+  mean: number;
+  /** Standard deviation, across seeds, of the method's mean over tasks. */
+  seedStd: number;
+  n: number;
+}
+
+/** Methods that ran on every task, ranked by their mean over all tasks and seeds. */
+export function overallRanking(result: Pick<ResultFile, 'rows'>): RankedMethod[] {
   const tasks = new Set(result.rows.map((r) => r.task));
   const metric = result.rows[0]?.metric ?? 'rmse';
   return [...new Set(result.rows.map((r) => r.method))]
@@ -34,34 +46,53 @@ export function overallRanking(
       };
     })
     .filter((m) => m.complete)
+    .map(({ complete: _, ...m }) => m)
     .sort((a, b) => (beats(metric, a.mean, b.mean) ? -1 : 1));
 }
 
 /**
- * report.md: a table of mean ± std per task and method (best of each task in bold), the teacher's
- * reference, the change against `student`, the overall ranking with the seed spread, and how the
- * run was made.
+ * Each ranked method's lead over the best other method (by overall mean), paired by task and
+ * seed. Controls are never the rival: they answer another question (how much the teacher's
+ * knowledge matters), not which method to use.
  */
-export function renderReport(result: ResultFile, title: string, plots: string[]): string {
-  const tasks = [...new Set(result.rows.map((r) => r.task))];
-  const methods = [...new Set(result.rows.map((r) => r.method))];
-  const metric = result.summary[0]?.metric ?? 'rmse';
+export function leadsOverBestOther(result: Pick<ResultFile, 'rows'>): PairedLead[] {
+  const ranking = overallRanking(result);
+  return ranking.flatMap((own) => {
+    const rival = ranking.find((r) => r.method !== own.method && !isControl(r.method));
+    const lead = rival && pairedLead(result.rows, own.method, rival.method);
+    return lead ? [lead] : [];
+  });
+}
+
+/** The sentence that opens a report: does `method` lead the best other method, beyond noise? */
+export function headline(result: Pick<ResultFile, 'rows'>, method: string): string | undefined {
+  const lead = leadsOverBestOther(result).find((l) => l.method === method);
+  if (!lead) return undefined;
+  const outcome = verdict(lead);
+  const said =
+    outcome === 'no difference shown'
+      ? 'the 95% interval includes zero, so neither a lead nor a loss is shown'
+      : `the 95% interval excludes zero: \`${method}\` ${outcome === 'leads' ? 'leads' : 'loses to'} \`${lead.against}\``;
+  return (
+    `\`${method}\` against the best other method, \`${lead.against}\`: lead ${interval(lead)} ` +
+    `over ${lead.n} task-seed pairs; ${said}.`
+  );
+}
+
+function testTable(result: ResultFile, methods: string[], tasks: string[], metric: string): string[] {
   const cell = (method: string, task: string): SummaryRow | undefined =>
     result.summary.find((s) => s.method === method && s.task === task);
-  const lines = [`# ${title}`, ''];
-  lines.push(
+  const lines = [
     `Test ${metric === 'rmse' ? 'RMSE (lower is better)' : 'accuracy (higher is better)'}, mean ± standard deviation over seeds; ` +
       'the best of each row in bold; in brackets, the change against `student`.',
     '',
-  );
-  lines.push(
     `| task | teacher | ${methods.join(' | ')} |`,
     `|---|---|${methods.map(() => '---').join('|')}|`,
-  );
+  ];
   for (const task of tasks) {
     const present = methods.map((m) => cell(m, task)).filter((s): s is SummaryRow => !!s);
     const best = present.reduce<SummaryRow | undefined>(
-      (b, s) => (!b || beats(metric, s.mean, b.mean) ? s : b),
+      (b, s) => (!b || beats(s.metric, s.mean, b.mean) ? s : b),
       undefined,
     );
     const base = cell('student', task);
@@ -76,46 +107,107 @@ export function renderReport(result: ResultFile, title: string, plots: string[])
     const teacher = result.teacher.byTask[task];
     lines.push(`| ${task} | ${teacher === undefined ? '–' : fmt(teacher)} | ${cells.join(' | ')} |`);
   }
+  return lines;
+}
+
+function rankingTable(result: ResultFile): string[] {
   const ranking = overallRanking(result);
-  lines.push('', '## Over all tasks and seeds', '');
-  if (ranking.length) {
-    lines.push('| method | mean | std over seeds of the mean over tasks | cells |', '|---|---|---|---|');
-    for (const r of ranking) lines.push(`| ${r.method} | ${fmt(r.mean)} | ${fmt(r.seedStd)} | ${r.n} |`);
-    const [first, second] = ranking;
-    if (second) {
-      const spread = Math.max(first.seedStd, second.seedStd);
-      const lead = Math.abs(first.mean - second.mean);
-      const oneSeed = new Set(result.rows.map((r) => r.seed)).size < 2;
-      lines.push(
-        '',
-        `Best: \`${first.method}\`, ahead of \`${second.method}\` by ${fmt(lead)}; ` +
-          (oneSeed
-            ? 'with one seed the seed spread is not measured, so this lead may be noise.'
-            : `their seed spread is ${fmt(spread)}, so the lead is ${lead > spread ? 'larger' : 'not larger'} than the seed spread.`),
-      );
-    }
-    const talking = ranking.findIndex((r) => r.method === 'talking');
-    if (talking >= 0) {
-      lines.push('', `\`talking\` ranks ${talking + 1} of ${ranking.length}.`);
-      // The question the experiments ask: does talking beat every other method, beyond seed noise?
-      const rival = ranking.find((r) => r.method !== 'talking');
-      if (rival) {
-        const own = ranking[talking];
-        const margin = metric === 'rmse' ? rival.mean - own.mean : own.mean - rival.mean;
-        const spread = Math.max(own.seedStd, rival.seedStd);
-        lines.push(
-          '',
-          `Against the best other method, \`${rival.method}\`: ${margin >= 0 ? 'ahead' : 'behind'} by ` +
-            `${fmt(Math.abs(margin))}, seed spread ${fmt(spread)}; \`talking\` ` +
-            (margin > spread
-              ? 'beats every other method by more than the seed spread.'
-              : 'does not beat every other method by more than the seed spread.'),
-        );
-      }
-    }
+  if (!ranking.length) return [];
+  const leads = leadsOverBestOther(result);
+  const lines = [
+    '## Over all tasks and seeds',
+    '',
+    'Lead: how much better than the best other method (by mean; controls are never the rival), ' +
+      'paired by task and seed, with a 95% paired-t interval; positive is better for either metric. ' +
+      'A lead or a loss counts only where its interval excludes zero.',
+    '',
+    '| method | mean | std over seeds of the mean over tasks | cells | best other method | lead [95% interval] | shown |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const r of ranking) {
+    const lead = leads.find((l) => l.method === r.method);
+    lines.push(
+      `| ${r.method} | ${fmt(r.mean)} | ${fmt(r.seedStd)} | ${r.n} | ${lead ? lead.against : '–'} | ` +
+        `${lead ? interval(lead) : '–'} | ${lead ? verdict(lead) : '–'} |`,
+    );
   }
-  lines.push('', '## Plots', '', ...plots.map((p) => `![${p}](${p})`));
-  lines.push(
+  return lines;
+}
+
+function studentTable(rows: ResultRow[], methods: string[], tasks: string[]): string[] {
+  if (!methods.includes('student') || methods.length < 2) return [];
+  const lines = [
+    '## Paired difference to `student`, per task',
+    '',
+    'Lead over `student` (positive is better), paired by seed, with a 95% paired-t interval; ' +
+      '"all" pairs every task and seed. An interval that excludes zero is in bold.',
+    '',
+    `| method | ${tasks.join(' | ')} | all |`,
+    `|---|${tasks.map(() => '---').join('|')}|---|`,
+  ];
+  const shown = (l: PairedLead | undefined) =>
+    !l ? '–' : l.excludesZero ? `**${interval(l)}**` : interval(l);
+  for (const method of methods.filter((m) => m !== 'student')) {
+    const perTask = tasks.map((task) => shown(pairedLead(rows, method, 'student', task)));
+    lines.push(`| ${method} | ${perTask.join(' | ')} | ${shown(pairedLead(rows, method, 'student'))} |`);
+  }
+  return lines;
+}
+
+/**
+ * For each method run beside its random-teacher control: its lead over `student`, the control's,
+ * and its lead over the control, which is the part of its effect that needs the teacher's
+ * knowledge (the rest is regularisation by the extra losses and models).
+ */
+function controlsTable(rows: ResultRow[], methods: string[]): string[] {
+  const pairs = methods.filter((m) => methods.includes(m + RANDOM_TEACHER));
+  if (!pairs.length) return [];
+  const show = (l: PairedLead | undefined) => (l ? `${interval(l)} (${verdict(l)})` : '–');
+  const lines = [
+    "## Controls: what the teacher's knowledge adds",
+    '',
+    `Each method beside itself with the same teacher architecture at random initial weights (\`<method>${RANDOM_TEACHER}\`). ` +
+      "The lead over the control is the part of the method's effect that comes from what the teacher learned.",
+    '',
+    "| method | lead over `student` | control's lead over `student` | lead over its control |",
+    '|---|---|---|---|',
+  ];
+  for (const method of pairs) {
+    const control = method + RANDOM_TEACHER;
+    lines.push(
+      `| ${method} | ${show(pairedLead(rows, method, 'student'))} | ${show(pairedLead(rows, control, 'student'))} | ` +
+        `${show(pairedLead(rows, method, control))} |`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * report.md: the headline (does talking lead the best other method, by a paired interval), the
+ * test table with the teacher's reference, the ranking with paired leads, the paired differences
+ * to `student` per task, the controls, and how the run was made.
+ */
+export function renderReport(result: ResultFile, title: string, plots: string[]): string {
+  const tasks = [...new Set(result.rows.map((r) => r.task))];
+  const methods = [...new Set(result.rows.map((r) => r.method))];
+  const metric = result.summary[0]?.metric ?? 'rmse';
+  const headlines = methods
+    .filter((m) => m.startsWith('talking') && !isControl(m))
+    .map((m) => headline(result, m))
+    .filter((h): h is string => !!h);
+  const section = (lines: string[]) => (lines.length ? ['', ...lines] : []);
+  const lines = [
+    `# ${title}`,
+    ...section(headlines.length ? ['## Headline', '', ...headlines.map((h) => `- ${h}`)] : []),
+    '',
+    ...testTable(result, methods, tasks, metric),
+    ...section(rankingTable(result)),
+    ...section(studentTable(result.rows, methods, tasks)),
+    ...section(controlsTable(result.rows, methods)),
+    '',
+    '## Plots',
+    '',
+    ...plots.map((p) => `![${p}](${p})`),
     '',
     '## How this was made',
     '',
@@ -128,6 +220,6 @@ export function renderReport(result: ResultFile, title: string, plots: string[])
     JSON.stringify(result.config, null, 2),
     '```',
     '',
-  );
+  ];
   return lines.join('\n');
 }

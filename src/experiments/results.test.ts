@@ -46,15 +46,14 @@ test('the overall ranking sorts by mean over tasks and seeds, with the spread of
   assert.ok(Math.abs(ranking[0].seedStd - Math.sqrt(0.005)) < 1e-12);
 });
 
-test('the report says whether talking beats the best other method by more than the seed spread', () => {
-  const rows = [
-    row('student', 'A', 0, 1.0),
-    row('student', 'A', 1, 1.2),
-    row('talking', 'A', 0, 0.9),
-    row('talking', 'A', 1, 0.9),
-    row('kd', 'A', 0, 0.95),
-    row('kd', 'A', 1, 0.95),
-  ];
+test('the report headline says whether talking leads the best other method by a paired interval', () => {
+  const rows = [0, 1, 2].flatMap((seed) => [
+    row('student', 'A', seed, 1.0 + seed * 0.01),
+    row('kd', 'A', seed, 0.95),
+    row('talking', 'A', seed, 0.9 + seed * 0.001),
+    // A control is never the rival, however good.
+    row('talking-random-teacher', 'A', seed, 0.5),
+  ]);
   const result = {
     rows,
     summary: summarize(rows),
@@ -62,15 +61,27 @@ test('the report says whether talking beats the best other method by more than t
     config: {},
     seconds: 1,
   } as unknown as ResultFile;
-  // kd is the best rival: 0.05 behind talking, with no spread on either side.
+  // talking vs kd: differences 0.05, 0.049, 0.048: mean 0.049, sd 0.001, half-width t(2) * 0.001 / sqrt(3).
+  const report = renderReport(result, 't', []);
   assert.match(
-    renderReport(result, 't', []),
-    /best other method, `kd`: ahead by 0\.0500, seed spread 0\.0000; `talking` beats every other method/,
+    report,
+    /`talking` against the best other method, `kd`: lead \+0\.0490 \[\+0\.0465, \+0\.0515\] over 3 task-seed pairs; the 95% interval excludes zero: `talking` leads `kd`\./,
   );
-  const close = rows.map((r) => (r.method === 'kd' && r.seed === 1 ? { ...r, value: 0.8 } : r));
-  // kd now 0.875 on average: talking is behind by 0.025.
   assert.match(
-    renderReport({ ...result, rows: close, summary: summarize(close) }, 't', []),
-    /`kd`: behind by 0\.0250, seed spread 0\.1061; `talking` does not beat every other method/,
+    report,
+    /\| talking-random-teacher \|[^\n]*\| talking \| \+0\.4010 /,
+    "a control's rival is the best method other than itself",
+  );
+  assert.match(report, /## Controls: what the teacher's knowledge adds/);
+  assert.match(
+    report,
+    /\| talking \| \*\*\+0\.1[0-9]+ \[/,
+    'the lead over student is bold when it excludes zero',
+  );
+
+  const noisy = rows.map((r) => (r.method === 'kd' && r.seed === 1 ? { ...r, value: 0.7 } : r));
+  assert.match(
+    renderReport({ ...result, rows: noisy, summary: summarize(noisy) }, 't', []),
+    /`talking` against the best other method, `kd`: lead [-+]0\.\d+ \[-0\.\d+, \+0\.\d+\] over 3 task-seed pairs; the 95% interval includes zero/,
   );
 });
