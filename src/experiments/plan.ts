@@ -2,7 +2,7 @@ import type { DistillResult } from '../distill/distill.js';
 import type { Metric } from '../distill/evaluate.js';
 import { cellId, type CellKey, type CellStore } from './cells.js';
 import type { ExperimentProgress } from './progress.js';
-import type { CellRecord } from './results.js';
+import { preliminaryFits, type CellRecord } from './results.js';
 import type { WorkerSlot } from './workers.js';
 import type { BackendName } from '../engine/backend.js';
 
@@ -71,6 +71,7 @@ export function cellRecord(key: CellKey, test: Metric, result: DistillResult): C
       epochs: result.epochs,
       bestEpoch: result.bestEpoch,
       seconds: result.seconds,
+      preliminary: preliminaryFits(result.history),
     },
     history: result.history.map(({ label, phase, epoch, validation }) => ({
       label,

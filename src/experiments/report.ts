@@ -182,6 +182,36 @@ function controlsTable(rows: ResultRow[], methods: string[]): string[] {
   return lines;
 }
 
+/** Mean over seeds of each preliminary fit's best validation metric (kd's teacher head, takd's assistant). */
+function preliminaryTable(rows: ResultRow[], tasks: string[]): string[] {
+  const fits = [
+    ...new Set(
+      rows.flatMap((r) => Object.keys(r.preliminary ?? {}).map((label) => `${r.method}\u0000${label}`)),
+    ),
+  ];
+  if (!fits.length) return [];
+  const lines = [
+    '## Preliminary fits',
+    '',
+    'Best validation metric of each fit a method makes before training the student, mean over seeds: ' +
+      'the source of its targets.',
+    '',
+    `| method | fit | ${tasks.join(' | ')} |`,
+    `|---|---|${tasks.map(() => '---').join('|')}|`,
+  ];
+  for (const fit of fits) {
+    const [method, label] = fit.split('\u0000');
+    const perTask = tasks.map((task) => {
+      const values = rows
+        .filter((r) => r.method === method && r.task === task && r.preliminary?.[label] !== undefined)
+        .map((r) => r.preliminary![label]);
+      return values.length ? fmt(values.reduce((a, b) => a + b, 0) / values.length) : '–';
+    });
+    lines.push(`| ${method} | ${label} | ${perTask.join(' | ')} |`);
+  }
+  return lines;
+}
+
 /**
  * report.md: the headline (does talking lead the best other method, by a paired interval), the
  * test table with the teacher's reference, the ranking with paired leads, the paired differences
@@ -204,6 +234,7 @@ export function renderReport(result: ResultFile, title: string, plots: string[])
     ...section(rankingTable(result)),
     ...section(studentTable(result.rows, methods, tasks)),
     ...section(controlsTable(result.rows, methods)),
+    ...section(preliminaryTable(result.rows, tasks)),
     '',
     '## Plots',
     '',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { summarize, type ResultFile, type ResultRow } from './results.js';
+import { preliminaryFits, summarize, type ResultFile, type ResultRow } from './results.js';
 import { overallRanking, renderReport } from './report.js';
 
 const row = (method: string, task: string, seed: number, value: number): ResultRow => ({
@@ -84,4 +84,42 @@ test('the report headline says whether talking leads the best other method by a 
     renderReport({ ...result, rows: noisy, summary: summarize(noisy) }, 't', []),
     /`talking` against the best other method, `kd`: lead [-+]0\.\d+ \[-0\.\d+, \+0\.\d+\] over 3 task-seed pairs; the 95% interval includes zero/,
   );
+});
+
+test('the report gives the validation metric of each preliminary fit, and cells record it from their history', () => {
+  const history = [
+    {
+      label: 'teacher head',
+      phase: 'main',
+      epoch: 1,
+      validation: { metric: 'accuracy' as const, value: 0.4 },
+    },
+    {
+      label: 'teacher head',
+      phase: 'main',
+      epoch: 2,
+      validation: { metric: 'accuracy' as const, value: 0.72 },
+    },
+    {
+      label: 'teacher head',
+      phase: 'main',
+      epoch: 3,
+      validation: { metric: 'accuracy' as const, value: 0.6 },
+    },
+    { label: 'student', phase: 'main', epoch: 1, validation: { metric: 'accuracy' as const, value: 0.9 } },
+  ];
+  assert.deepEqual(preliminaryFits(history), { 'teacher head': 0.72 });
+  const rows = [
+    { ...row('kd', 'A', 0, 0.8), preliminary: { 'teacher head': 0.72 } },
+    { ...row('kd', 'A', 1, 0.8), preliminary: { 'teacher head': 0.44 } },
+    row('student', 'A', 0, 0.8),
+  ];
+  const result = {
+    rows,
+    summary: summarize(rows),
+    teacher: { metric: 'rmse', value: 0.5, on: 'its test', byTask: {} },
+    config: {},
+    seconds: 1,
+  } as unknown as ResultFile;
+  assert.match(renderReport(result, 't', []), /\| kd \| teacher head \| 0\.5800 \|/);
 });

@@ -12,6 +12,12 @@ export interface ResultRow {
   epochs: number;
   bestEpoch: number;
   seconds: number;
+  /**
+   * Best validation metric of each preliminary fit the method made before the student's
+   * (kd's fine-tuned teacher head, takd's assistant), by the fit's label: a weak source of targets
+   * shows here.
+   */
+  preliminary?: Record<string, number>;
 }
 
 export interface SummaryRow {
@@ -66,6 +72,18 @@ export function summarize(rows: ResultRow[]): SummaryRow[] {
       n: values.length,
     };
   });
+}
+
+/** The best validation metric of every fit but the student's, from a cell's history. */
+export function preliminaryFits(history: CellRecord['history']): Record<string, number> {
+  const best: Record<string, number> = {};
+  for (const { label, validation } of history) {
+    if (label === 'student' || !validation) continue;
+    const known = best[label];
+    if (known === undefined || beats(validation.metric, validation.value, known))
+      best[label] = validation.value;
+  }
+  return best;
 }
 
 /** Whether `a` beats `b` on this metric. */
