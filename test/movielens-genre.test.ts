@@ -61,7 +61,10 @@ test('a run writes results.json, report.md and plots; --resume recomputes nothin
   assert.match(report, /\| task \| teacher \| student \| kd \| talking \|/);
   assert.match(report, /\*\*\d\.\d{4} ± \d\.\d{4}\*\*/, 'the best of a row is bold');
   assert.match(report, /\(-?\d+\.\d%\)/, 'changes against student');
-  assert.match(report, /so the lead is (not )?larger than the seed spread/);
+  assert.match(
+    report,
+    /`talking` against the best other method, `\w+`: lead [-+]0\.\d{4} \[[-+]0\.\d{4}, [-+]0\.\d{4}\] over 4 task-seed pairs/,
+  );
   for (const svg of ['differences-to-student.svg', 'learning-curves.svg']) {
     assert.match(await readFile(join(out, svg), 'utf8'), /^<svg[\s\S]*<\/svg>$/);
   }

@@ -1,0 +1,181 @@
+import { z } from 'zod';
+import { beats } from './results.js';
+import type { CellKey } from './cells.js';
+
+/**
+ * The same tuning budget for every method (experiments.md, protocol revision 2): each method picks
+ * the value of its main knob from at most four candidates, on validation, with one seed, once per
+ * experiment (the mean over its tasks), and every seed then runs with the chosen value.
+ */
+
+/** A candidate: a patch merged into the method's config, and into the training settings. */
+const candidateSchema = z.strictObject({
+  method: z.record(z.string(), z.unknown()).default({}),
+  training: z.record(z.string(), z.unknown()).default({}),
+});
+export type Candidate = z.output<typeof candidateSchema>;
+
+export const knobSchema = z.strictObject({
+  /** What the candidates vary, for the report (e.g. "alpha"). */
+  knob: z.string().min(1),
+  /** Label -> patch; at most four, so that no method gets a larger search than another. */
+  candidates: z
+    .record(z.string(), candidateSchema)
+    .refine((c) => Object.keys(c).length >= 1 && Object.keys(c).length <= 4, 'between 1 and 4 candidates'),
+});
+export type Knob = z.output<typeof knobSchema>;
+
+export const tuningSchema = z
+  .strictObject({
+    /** Off: every method runs at its defaults. */
+    enabled: z.boolean().default(true),
+    /** The one seed the candidates are compared with. */
+    seed: z.number().int().min(0).default(0),
+    /** Knobs by method name; a method without one runs at its defaults, a control with its method's choice. */
+    knobs: z.record(z.string(), knobSchema).default({}),
+  })
+  .prefault({});
+export type TuningConfig = z.output<typeof tuningSchema>;
+
+const w = (weights: Record<string, number>) => ({ method: { weights }, training: {} });
+const m = (method: Record<string, unknown>) => ({ method, training: {} });
+
+/**
+ * Default knobs, the same for every experiment so that nothing is picked per data set by hand.
+ * `student` tunes its L2 weight decay: with few labels regularisation is what a plain student
+ * lacks most, and the distillation terms are regularisers too; without it the baseline would be
+ * weaker than a user would make it.
+ */
+export const DEFAULT_KNOBS: Record<string, Knob> = {
+  student: {
+    knob: 'optimizer.weightDecay',
+    candidates: Object.fromEntries(
+      [0, 1e-5, 1e-4, 1e-3].map((wd) => [
+        String(wd),
+        { method: {}, training: { optimizer: { weightDecay: wd } } },
+      ]),
+    ),
+  },
+  kd: {
+    knob: 'alpha',
+    candidates: Object.fromEntries([0.25, 0.5, 0.75, 0.9].map((a) => [String(a), m({ alpha: a })])),
+  },
+  takd: {
+    knob: 'alpha',
+    candidates: Object.fromEntries([0.25, 0.5, 0.75, 0.9].map((a) => [String(a), m({ alpha: a })])),
+  },
+  fitnet: {
+    knob: 'beta',
+    candidates: Object.fromEntries([0.01, 0.1, 1, 10].map((b) => [String(b), m({ beta: b })])),
+  },
+  rkd: {
+    knob: 'distanceWeight, angleWeight (25, 50 times the scale)',
+    candidates: Object.fromEntries(
+      [0.001, 0.01, 0.1, 1].map((s) => [`x${s}`, m({ distanceWeight: 25 * s, angleWeight: 50 * s })]),
+    ),
+  },
+  dkd: { knob: 'beta', candidates: Object.fromEntries([1, 2, 4, 8].map((b) => [String(b), m({ beta: b })])) },
+  talking: {
+    knob: 'weights.interact (w1)',
+    candidates: Object.fromEntries([0.3, 1, 3, 10].map((v) => [String(v), w({ interact: v })])),
+  },
+};
+
+/** Plain-object deep merge: the patch's leaves replace the base's, objects merge, arrays replace. */
+export function mergePatch<T extends Record<string, unknown>>(base: T, patch: Record<string, unknown>): T {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    const old = out[key];
+    const isObject = (v: unknown): v is Record<string, unknown> =>
+      !!v && typeof v === 'object' && !Array.isArray(v);
+    out[key] = isObject(old) && isObject(value) ? mergePatch(old, value) : value;
+  }
+  return out as T;
+}
+
+/** The method a row stands for: a control `<m>-random-teacher` is tuned as `m`. */
+export const tunedAs = (method: string) => method.replace(/-random-teacher$/, '');
+
+/** A tuning cell's method name: the method and the candidate's label. */
+export const candidateMethod = (method: string, label: string) => `${method}@${label}`;
+
+/** The tuning cells: every candidate of every method that has a knob, on every task, one seed. */
+export function tuningPlan(tuning: TuningConfig, methods: string[], tasks: string[]): CellKey[] {
+  if (!tuning.enabled) return [];
+  const tuned = [...new Set(methods.map(tunedAs))].filter((m) => tuning.knobs[m]);
+  return tasks.flatMap((task) =>
+    tuned.flatMap((method) =>
+      Object.keys(tuning.knobs[method].candidates).map((label) => ({
+        task,
+        method: candidateMethod(method, label),
+        seed: tuning.seed,
+      })),
+    ),
+  );
+}
+
+/** What the report says of one method's tuning. */
+export interface TuningChoice {
+  method: string;
+  knob: string;
+  /** Mean validation metric over the tasks, per candidate label, in the knob's order. */
+  candidates: { label: string; validation: number }[];
+  chosen: string;
+}
+
+/**
+ * Picks each method's candidate with the best mean validation metric over the tasks (the first on
+ * a tie, so the order of the candidates decides, never chance). `validation(method, task)` reads a
+ * finished tuning cell.
+ */
+export function chooseCandidates(
+  tuning: TuningConfig,
+  methods: string[],
+  tasks: string[],
+  metric: 'rmse' | 'accuracy',
+  validation: (candidate: string, task: string) => number,
+): TuningChoice[] {
+  if (!tuning.enabled) return [];
+  const tuned = [...new Set(methods.map(tunedAs))].filter((m) => tuning.knobs[m]);
+  return tuned.map((method) => {
+    const { knob, candidates } = tuning.knobs[method];
+    const scored = Object.keys(candidates).map((label) => ({
+      label,
+      validation: tasks.reduce((a, t) => a + validation(candidateMethod(method, label), t), 0) / tasks.length,
+    }));
+    const best = scored.reduce((b, s) => (beats(metric, s.validation, b.validation) ? s : b));
+    return { method, knob, candidates: scored, chosen: best.label };
+  });
+}
+
+/** The patch a row runs with: its method's chosen candidate, or none. */
+export function chosenPatch(tuning: TuningConfig, choices: TuningChoice[], method: string): Candidate {
+  const base = tunedAs(method);
+  const choice = choices.find((c) => c.method === base);
+  return choice ? tuning.knobs[base].candidates[choice.chosen] : { method: {}, training: {} };
+}
+
+/** The report's tuning section: candidates with their validation means, the chosen one in bold. */
+export function tuningTable(choices: TuningChoice[], seed: number): string[] {
+  if (!choices.length) return [];
+  const fmt = (v: number) => (Number.isNaN(v) ? '–' : v.toFixed(4));
+  return [
+    '## Tuning',
+    '',
+    `Each method's main knob, chosen from at most four candidates by the mean validation metric over the tasks ` +
+      `at seed ${seed}; controls run with their method's choice. The chosen value is in bold.`,
+    '',
+    '| method | knob | candidates (validation) |',
+    '|---|---|---|',
+    ...choices.map(
+      (c) =>
+        `| ${c.method} | ${c.knob} | ${c.candidates
+          .map((s) =>
+            s.label === c.chosen
+              ? `**${s.label}: ${fmt(s.validation)}**`
+              : `${s.label}: ${fmt(s.validation)}`,
+          )
+          .join(', ')} |`,
+    ),
+  ];
+}
