@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseMethodConfig } from '../distill/config.js';
+import { parseMethodConfig } from '../distill/methods/registry.js';
 import { parseTrainingConfig } from '../distill/training-config.js';
 import {
   chooseCandidates,
