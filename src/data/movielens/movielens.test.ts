@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadMovieLens } from './load.js';
 import { readMl100k, readMl100kRatings } from './ml100k.js';
-import { filterGenre, ratingsDataset } from './ratings.js';
+import { excludeGenre, filterGenre, ratingsDataset } from './ratings.js';
 
 let root: string;
 before(async () => {
@@ -79,6 +79,10 @@ test('ml-100k: canonical test split, seeded validation, Latin-1 titles, genre fi
       [4, 2],
     ],
   );
+  // E1-shift's teacher data: everything but the genre's movies, so the two partition the ratings.
+  const notAction = excludeGenre(data, splits.test, 'Action');
+  assert.deepEqual(Array.from(notAction.item), [1]);
+  assert.equal(action.rating.length + notAction.rating.length, splits.test.rating.length);
   const dataset = ratingsDataset(splits.test);
   assert.equal(dataset.size, 3);
   assert.deepEqual(
@@ -295,5 +299,6 @@ test(
     for (let i = 0; i < data.items; i++) actionMovies += data.itemGenres[i * data.genres.length + action];
     assert.equal(actionMovies, 251);
     assert.equal(filterGenre(data, all, 'Action').rating.length, 25589);
+    assert.equal(excludeGenre(data, all, 'Action').rating.length, 100000 - 25589);
   },
 );

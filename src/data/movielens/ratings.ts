@@ -44,15 +44,32 @@ export function selectRatings(r: Ratings, rows: ArrayLike<number>): Ratings {
   return out;
 }
 
-/** The ratings of movies flagged with `genre` (case-insensitive), for the downstream tasks. */
-export function filterGenre(data: MovieLens, r: Ratings, genre: string): Ratings {
+function genreIndex(data: MovieLens, genre: string): number {
   const g = data.genres.findIndex((name) => name.toLowerCase() === genre.toLowerCase());
   if (g < 0)
     throw new Error(`Unknown genre "${genre}" in ${data.name}; expected one of ${data.genres.join(', ')}`);
+  return g;
+}
+
+function selectByGenre(data: MovieLens, r: Ratings, genre: string, flagged: boolean): Ratings {
+  const g = genreIndex(data, genre);
   const rows: number[] = [];
   for (let k = 0; k < r.item.length; k++)
-    if (data.itemGenres[r.item[k] * data.genres.length + g]) rows.push(k);
+    if (!!data.itemGenres[r.item[k] * data.genres.length + g] === flagged) rows.push(k);
   return selectRatings(r, rows);
+}
+
+/** The ratings of movies flagged with `genre` (case-insensitive), for the downstream tasks. */
+export function filterGenre(data: MovieLens, r: Ratings, genre: string): Ratings {
+  return selectByGenre(data, r, genre, true);
+}
+
+/**
+ * The ratings of every movie not flagged with `genre`: what E1-shift's teacher of that genre
+ * learns from, so that the genre's movies are new to it while their users are not.
+ */
+export function excludeGenre(data: MovieLens, r: Ratings, genre: string): Ratings {
+  return selectByGenre(data, r, genre, false);
 }
 
 /** Model inputs `user`, `item` (int32 [1]) and the rating target (float32 [1]); no copy. */
