@@ -25,6 +25,7 @@ export {
 export type { TalkingConfig } from './distill/config.js';
 export { parseTrainingConfig, type TrainingConfig, type TrainingInput } from './distill/training-config.js';
 export { evaluate, type Metric } from './distill/evaluate.js';
+export { predict, predictedClasses, type Predictions } from './distill/predict.js';
 export { trainLoop, NonFiniteLossError, type TrainingEvents, type TrainOptions } from './distill/train.js';
 export type { EpochRecord } from './distill/history.js';
 export type {

@@ -1,4 +1,5 @@
 import { tf, type Tensor } from '../engine/tf.js';
+import type { Random } from '../engine/random.js';
 
 /** One column of a dataset: the values of every example, flat, and the shape of one example. */
 export interface Column {
@@ -18,6 +19,9 @@ export interface TensorDataset {
   target: Column;
 }
 
+/** The inputs of a dataset alone, e.g. rows to predict, whose targets are unknown. */
+export type Inputs = Pick<TensorDataset, 'size' | 'inputs'>;
+
 /** A batch as the training loop and the methods see it. */
 export interface Batch {
   inputs: Tensor[];
@@ -28,7 +32,7 @@ export interface Batch {
 /** A per-batch transform of raw input rows (e.g. image scaling and augmentation), in place. */
 export type RowTransform = (values: Float32Array, rows: number, shape: number[]) => void;
 
-function exampleSize(shape: number[]): number {
+export function exampleSize(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
@@ -43,6 +47,22 @@ function gatherRows(column: Column, rows: ArrayLike<number>, from: number, to: n
   return out;
 }
 
+function batchInputs(
+  data: Inputs,
+  order: ArrayLike<number>,
+  from: number,
+  to: number,
+  transform: RowTransform | undefined,
+): Tensor[] {
+  return data.inputs.map((column) => {
+    const values = gatherRows(column, order, from, to);
+    if (transform && values instanceof Float32Array) transform(values, to - from, column.shape);
+    return tf.tensor(values, [to - from, ...column.shape], column.dtype);
+  });
+}
+
+const identityOrder = (size: number) => Int32Array.from({ length: size }, (_, i) => i);
+
 /**
  * Yields batches in the given order (default: dataset order). Only the rows of the current batch
  * are copied; the caller disposes each batch's tensors (the training loop does so in `tf.tidy`).
@@ -52,22 +72,28 @@ export function* batches(
   batchSize: number,
   options: { order?: ArrayLike<number>; transform?: RowTransform } = {},
 ): Generator<Batch> {
-  const order = options.order ?? Int32Array.from({ length: dataset.size }, (_, i) => i);
+  const order = options.order ?? identityOrder(dataset.size);
   for (let from = 0; from < order.length; from += batchSize) {
     const to = Math.min(order.length, from + batchSize);
-    const size = to - from;
-    const inputs = dataset.inputs.map((column) => {
-      const values = gatherRows(column, order, from, to);
-      if (options.transform && values instanceof Float32Array) options.transform(values, size, column.shape);
-      return tf.tensor(values, [size, ...column.shape], column.dtype);
-    });
+    const inputs = batchInputs(dataset, order, from, to, options.transform);
     const target = tf.tensor(
       gatherRows(dataset.target, order, from, to),
-      [size, ...dataset.target.shape],
+      [to - from, ...dataset.target.shape],
       dataset.target.dtype,
     );
-    yield { inputs, target, size };
+    yield { inputs, target, size: to - from };
   }
+}
+
+/** Batches of model inputs in dataset order, for prediction; the caller disposes them. */
+export function* inputBatches(
+  data: Inputs,
+  batchSize: number,
+  transform?: RowTransform,
+): Generator<Tensor[]> {
+  const order = identityOrder(data.size);
+  for (let from = 0; from < data.size; from += batchSize)
+    yield batchInputs(data, order, from, Math.min(data.size, from + batchSize), transform);
 }
 
 /** The rows of `dataset` at `indices`, as a new dataset (used for splits and subsets). */
@@ -82,4 +108,15 @@ export function subset(dataset: TensorDataset, indices: ArrayLike<number>): Tens
     return { ...column, values };
   };
   return { size: indices.length, inputs: dataset.inputs.map(pick), target: pick(dataset.target) };
+}
+
+/** Splits off a seeded `fraction` of the rows for validation; the rest trains. */
+export function splitDataset(
+  dataset: TensorDataset,
+  fraction: number,
+  random: Random,
+): { train: TensorDataset; validation: TensorDataset } {
+  const order = random.permutation(dataset.size);
+  const cut = Math.round(dataset.size * fraction);
+  return { validation: subset(dataset, order.subarray(0, cut)), train: subset(dataset, order.subarray(cut)) };
 }

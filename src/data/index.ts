@@ -1,12 +1,18 @@
 /** Datasets: in-memory tables, MovieLens, CIFAR-10 and image folders, and where they are found. */
 export {
   batches,
+  inputBatches,
+  splitDataset,
   subset,
   type Batch,
   type Column,
+  type Inputs,
   type RowTransform,
   type TensorDataset,
 } from './dataset.js';
+export { datasetFromArrays, type ArrayColumn } from './arrays.js';
+export { checkDataset, checkInputs } from './check.js';
+export { csvData, labelled, readCsv, readCsvTable, type CsvData, type CsvTable } from './csv.js';
 export { DataError } from './errors.js';
 export { cacheDirectory, downloadDataset, locateDataset, type DataLocation } from './download.js';
 export { type Fetcher, type FetchedBody } from './fetch.js';

@@ -11,6 +11,7 @@ import {
   type MethodInput,
 } from './methods/registry.js';
 import { trainLoop, type TrainingEvents } from './train.js';
+import { checkDistillInputs } from './check_inputs.js';
 import type { Metric } from './evaluate.js';
 import type { EpochRecord } from './history.js';
 
@@ -62,6 +63,7 @@ const folderName = (label: string) => label.replace(/[^a-z0-9]+/gi, '-').toLower
  */
 export async function distill(options: DistillOptions): Promise<DistillResult> {
   const started = performance.now();
+  checkDistillInputs(options);
   const method = parseMethodConfig(options.method);
   const training = parseTrainingConfig(options.training);
   if (method.name !== 'student' && !options.teacher)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile, truncate } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -143,4 +143,63 @@ test('named tensors round-trip (float32 and int32) and bad files are named', asy
   await assert.rejects(loadTensors(file), /state\.tensors: the header needs \d+ bytes, but the file has 40/);
   await writeFile(file, 'hello');
   await assert.rejects(loadTensors(file), /state\.tensors: not a talking-models tensor file/);
+});
+
+/**
+ * Rewrites a saved model folder the way tensorflowjs_converter writes a Keras model: the topology
+ * under `model_config`, and the weights in two manifest groups whose bytes are cut into shard
+ * files of `shardBytes` (the converter cuts at a byte count, not at weight boundaries).
+ */
+async function shardLikeConverter(folder: string, shardBytes: number): Promise<number> {
+  const json = JSON.parse(await readFile(join(folder, 'model.json'), 'utf8'));
+  const data = await readFile(join(folder, 'weights.bin'));
+  await rm(join(folder, 'weights.bin'));
+  const specs = json.weightsManifest[0].weights as { shape: number[] }[];
+  const half = Math.ceil(specs.length / 2);
+  const bytesOf = (list: { shape: number[] }[]) =>
+    list.reduce((n, spec) => n + 4 * spec.shape.reduce((a, b) => a * b, 1), 0);
+  const groups = [specs.slice(0, half), specs.slice(half)];
+  let offset = 0;
+  let files = 0;
+  json.weightsManifest = [];
+  for (const [g, weights] of groups.entries()) {
+    const bytes = data.subarray(offset, offset + bytesOf(weights));
+    offset += bytes.length;
+    const count = Math.ceil(bytes.length / shardBytes);
+    const paths = Array.from({ length: count }, (_, k) => `group${g + 1}-shard${k + 1}of${count}.bin`);
+    for (const [k, path] of paths.entries())
+      await writeFile(join(folder, path), bytes.subarray(k * shardBytes, (k + 1) * shardBytes));
+    files += count;
+    json.weightsManifest.push({ paths, weights });
+  }
+  json.modelTopology = { keras_version: '2.15.0', backend: 'tensorflow', model_config: json.modelTopology };
+  await writeFile(join(folder, 'model.json'), JSON.stringify(json));
+  return files;
+}
+
+test('a converter-style folder with weights in several shards and groups loads and predicts as saved', async () => {
+  const model = tinyResNet([4, 6], 3, 2);
+  const folder = join(dir, 'sharded');
+  await saveModel(model, folder);
+  const shards = await shardLikeConverter(folder, 1000);
+  assert.ok(shards >= 4, `only ${shards} shard files`);
+  const input = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 3);
+  const expected = Array.from((model.predict(input) as tf.Tensor).dataSync());
+  for (const path of [folder, join(folder, 'model.json')]) {
+    const loaded = await loadModel(path);
+    assert.deepEqual(Array.from((loaded.predict(input) as tf.Tensor).dataSync()), expected);
+  }
+});
+
+test('a GraphModel is refused with the reason, naming the file', async () => {
+  const folder = join(dir, 'graph');
+  await mkdir(folder, { recursive: true });
+  await writeFile(
+    join(folder, 'model.json'),
+    JSON.stringify({ format: 'graph-model', modelTopology: { node: [] }, weightsManifest: [] }),
+  );
+  await assert.rejects(loadModel(folder), (error: Error) => {
+    assert.match(error.message, /graph\/model\.json: a tfjs GraphModel .*expected a LayersModel/);
+    return true;
+  });
 });

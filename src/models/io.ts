@@ -1,6 +1,6 @@
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { tf, type LayersModel, type Tensor } from '../engine/tf.js';
 
@@ -122,11 +122,23 @@ export async function saveModel(model: LayersModel, dir: string): Promise<void> 
   );
 }
 
-/** Loads a model saved by `saveModel` (or any single-shard tfjs layers model folder). */
-export async function loadModel(dir: string): Promise<LayersModel> {
-  const jsonFile = join(dir, MODEL_JSON);
+/**
+ * Loads a tfjs LayersModel from its folder or its `model.json`: one saved by `saveModel`, by
+ * `model.save`, or by `tensorflowjs_converter` with weights in any number of shard files (the
+ * shards of each manifest group hold its weights' bytes in order, cut at any byte).
+ */
+export async function loadModel(path: string): Promise<LayersModel> {
+  const jsonFile = path.endsWith('.json') ? path : join(path, MODEL_JSON);
+  const dir = dirname(jsonFile);
   const raw = await readOrExplain(jsonFile, 'the model description');
   const parsed = parseJson(jsonFile, raw.toString('utf8'), manifestSchema, 'the model description');
+  if (parsed.format === 'graph-model') {
+    throw new Error(
+      `${jsonFile}: a tfjs GraphModel (a converted SavedModel); expected a LayersModel. Distilling needs ` +
+        'layers to cut and run from an intermediate layer with trainable weights, which a GraphModel does ' +
+        'not have: convert the Keras model instead (tensorflowjs_converter --input_format keras ...)',
+    );
+  }
   const specs = parsed.weightsManifest.flatMap((group) => group.weights) as tf.io.WeightsManifestEntry[];
   const files = parsed.weightsManifest.flatMap((group) => group.paths).map((path) => join(dir, path));
   const buffers = await Promise.all(files.map((file) => readOrExplain(file, 'model weights')));

@@ -35,7 +35,14 @@ function checkPairs(pairs: LayerPair[], student: ModelGraph, teacher: ModelGraph
           `"${a.teacher}" must separate the graph (candidates: ${candidates.join(', ')})`,
       );
     }
-    if (!student.ancestors(b.student).has(a.student) || a.student === b.student) {
+    if (a.student === b.student) {
+      throw new Error(
+        `talking: the student is too shallow: its communication layers a_${k + 1} and a_${k + 2} are both ` +
+          `"${a.student}". Talking needs a student layer before "${b.student}" (give the student another hidden ` +
+          "layer, or name other layers in the config's `layers`)",
+      );
+    }
+    if (!student.ancestors(b.student).has(a.student)) {
       throw new Error(`talking: student layer "${a.student}" must come before "${b.student}"`);
     }
   }
