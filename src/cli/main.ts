@@ -2,6 +2,9 @@
 import { Command } from 'commander';
 import { registerBenchCommand } from './bench.js';
 import { registerRunCommand } from './run.js';
+import { registerFitCommands } from './fit.js';
+import { registerPredictCommand } from './predict.js';
+import { registerInspectCommand } from './inspect.js';
 
 const program = new Command()
   .name('talking-models')
@@ -10,6 +13,9 @@ const program = new Command()
 
 registerBenchCommand(program);
 registerRunCommand(program);
+registerFitCommands(program);
+registerPredictCommand(program);
+registerInspectCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,6 @@
 import { tf, type LayersModel } from '../engine/tf.js';
 import { checkDataset } from '../data/check.js';
-import { exampleSize, type TensorDataset } from '../data/dataset.js';
+import { exampleSize, type Inputs, type TensorDataset } from '../data/dataset.js';
 import type { TaskKind } from './method.js';
 
 const TASKS: TaskKind[] = ['regression', 'classification'];
@@ -21,7 +21,8 @@ const sameShape = (model: (number | null)[], column: number[]) => {
   return a.length === b.length && a.every((d, k) => d == null || d === b[k]);
 };
 
-function checkFits(model: LayersModel, role: string, data: TensorDataset, field: string): void {
+/** That `data`'s columns fit the inputs of `model` (the `role` and `field` name them in the error). */
+export function checkFits(model: LayersModel, role: string, data: Inputs, field: string): void {
   if (model.inputs.length !== data.inputs.length)
     throw new Error(
       `${field}.inputs: ${data.inputs.length} columns, but the ${role} takes ${model.inputs.length} inputs ` +
