@@ -11,5 +11,5 @@ export const cliArgs = here.includes('/dist/')
   : ['--import', 'tsx', join(here, '..', 'src', 'cli', 'main.ts')];
 
 /** Runs `talking-models <args>`; rejects with its stderr when it exits non-zero. */
-export const runCli = (args: string[]) =>
-  promisify(execFile)(process.execPath, [...cliArgs, ...args], { maxBuffer: 1 << 24 });
+export const runCli = (args: string[], options: { cwd?: string } = {}) =>
+  promisify(execFile)(process.execPath, [...cliArgs, ...args], { maxBuffer: 1 << 24, ...options });

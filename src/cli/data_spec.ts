@@ -73,7 +73,8 @@ function movielensName(spec: DataSpec): MovieLensName {
 }
 
 function expectTask(spec: DataSpec, task: TaskKind, wanted: TaskKind, what: string): void {
-  if (task !== wanted) throw new Error(`--task ${task}: ${spec.text} holds ${what}; expected --task ${wanted}`);
+  if (task !== wanted)
+    throw new Error(`--task ${task}: ${spec.text} holds ${what}; expected --task ${wanted}`);
 }
 
 /** Rows of a data spec with their targets when known: for --validation, --test and predict. */
@@ -141,7 +142,8 @@ export async function loadTrainingData(options: {
   };
   let loaded: Omit<TrainingData, 'outputs' | 'meanTarget'>;
   if (spec.kind === 'csv') {
-    if (!options.target) throw new Error(`--data ${spec.text}: a CSV needs --target COLUMN, the column to predict`);
+    if (!options.target)
+      throw new Error(`--data ${spec.text}: a CSV needs --target COLUMN, the column to predict`);
     const csv = await readCsv(spec.path, { target: options.target, task });
     const meta: DataMeta = { kind: 'csv', task, features: csv.features, target: options.target };
     const all = { size: csv.size, inputs: csv.inputs, target: csv.target! };

@@ -55,7 +55,9 @@ function addFitOptions(command: Command): Command {
   return command
     .requiredOption('--data <spec>', 'training data: csv:PATH, folder:PATH or movielens:DIR')
     .addOption(
-      new Option('--task <task>', 'what the model predicts').choices(['regression', 'classification']).makeOptionMandatory(),
+      new Option('--task <task>', 'what the model predicts')
+        .choices(['regression', 'classification'])
+        .makeOptionMandatory(),
     )
     .option('--target <column>', 'csv: the column to predict (every other column is a numeric feature)')
     .option('--validation <spec>', 'validation data (default: a seeded 20% of csv rows, 10% of images)')
@@ -63,14 +65,23 @@ function addFitOptions(command: Command): Command {
     .option('--epochs <n>', 'epoch budget', positiveInt('--epochs'), 30)
     .option('--batch-size <n>', 'examples per step', positiveInt('--batch-size'), 64)
     .option('--learning-rate <x>', 'Adam learning rate (default 0.001)', positiveNumber('--learning-rate'))
-    .option('--patience <n>', 'epochs without a better validation metric before stopping; 0: never', nonNegativeInt('--patience'), 5)
+    .option(
+      '--patience <n>',
+      'epochs without a better validation metric before stopping; 0: never',
+      nonNegativeInt('--patience'),
+      5,
+    )
     .option('--seed <n>', 'seed of the split, initial weights and batches', nonNegativeInt('--seed'), 0)
     .addOption(backendOption())
     .option('--resume', 'continue a run killed in --out (refused if its settings changed)');
 }
 
 /** The settings a resumed run must share with the run it continues. */
-function settingsOf(kind: string, flags: FitFlags & Partial<DistillFlags & TrainFlags>, method: MethodConfig) {
+function settingsOf(
+  kind: string,
+  flags: FitFlags & Partial<DistillFlags & TrainFlags>,
+  method: MethodConfig,
+) {
   const { resume: _resume, backend: _backend, ...rest } = flags;
   return { kind, ...rest, method };
 }
@@ -81,11 +92,15 @@ async function checkOutFolder(out: string, resume: boolean, settings: object): P
   if (resume && existsSync(runFile)) {
     const before = await readFile(runFile, 'utf8');
     if (before !== JSON.stringify(settings, null, 2))
-      throw new Error(`${runFile}: --resume with other settings than the run in this folder; use another --out`);
+      throw new Error(
+        `${runFile}: --resume with other settings than the run in this folder; use another --out`,
+      );
     return;
   }
   if (existsSync(out) && readdirSync(out).length > 0)
-    throw new Error(`--out ${out}: the folder exists and is not empty; use another --out, or --resume to continue it`);
+    throw new Error(
+      `--out ${out}: the folder exists and is not empty; use another --out, or --resume to continue it`,
+    );
 }
 
 const describeModel = (model: LayersModel) =>
@@ -141,7 +156,9 @@ async function runFit(fit: Fit, data: TrainingData, student: LayersModel): Promi
   await writeFileAtomic(join(flags.out, DATA_META), JSON.stringify(data.meta, null, 2));
 
   const evalOn = data.test ?? data.validation;
-  const on = data.test ? `the test data (${data.test.size} rows)` : `the validation data (${data.validation.size} rows)`;
+  const on = data.test
+    ? `the test data (${data.test.size} rows)`
+    : `the validation data (${data.validation.size} rows)`;
   const options = { clip: data.clip, transform: data.preprocess };
   const metric = evaluate(student, evalOn, flags.task, options);
   const teacherFits =
@@ -155,9 +172,12 @@ async function runFit(fit: Fit, data: TrainingData, student: LayersModel): Promi
         return false;
       }
     })();
-  const teacherMetric: Metric | undefined = teacherFits ? evaluate(teacher.model, evalOn, flags.task, options) : undefined;
+  const teacherMetric: Metric | undefined = teacherFits
+    ? evaluate(teacher.model, evalOn, flags.task, options)
+    : undefined;
   const trivial = trivialMetric(data.train, evalOn, flags.task);
-  const who = fit.kind === 'distill' ? `student (${fit.studentSpec}, ${method.name})` : `model (${fit.studentSpec})`;
+  const who =
+    fit.kind === 'distill' ? `student (${fit.studentSpec}, ${method.name})` : `model (${fit.studentSpec})`;
   await writeFitReport(flags.out, {
     title: fit.kind === 'distill' ? `talking-models distill: ${method.name}` : 'talking-models train',
     command: `talking-models ${process.argv.slice(2).join(' ')}`,
@@ -169,21 +189,29 @@ async function runFit(fit: Fit, data: TrainingData, student: LayersModel): Promi
       `training: ${flags.epochs} epochs at most, batch ${flags.batchSize}, patience ${flags.patience}, seed ${flags.seed}; ` +
         `best epoch ${result.bestEpoch} of ${result.epochs}, ${result.seconds.toFixed(1)} s`,
       ...(teacher && !teacherMetric
-        ? [`the teacher's own metric is not given: its ${teacher.model.outputs[0].shape[1]} outputs are not this task's ${data.outputs}`]
+        ? [
+            `the teacher's own metric is not given: its ${teacher.model.outputs[0].shape[1]} outputs are not this task's ${data.outputs}`,
+          ]
         : []),
     ],
     results: [
       { who, metric },
       ...(teacher ? [{ who: 'teacher', metric: teacherMetric }] : []),
       {
-        who: flags.task === 'regression' ? 'trivial (mean of training targets)' : 'trivial (most frequent class)',
+        who:
+          flags.task === 'regression'
+            ? 'trivial (mean of training targets)'
+            : 'trivial (most frequent class)',
         metric: trivial,
       },
     ],
     on,
     history: result.history,
   });
-  const also = [teacherMetric && `teacher ${teacherMetric.value.toFixed(4)}`, `trivial ${trivial.value.toFixed(4)}`]
+  const also = [
+    teacherMetric && `teacher ${teacherMetric.value.toFixed(4)}`,
+    `trivial ${trivial.value.toFixed(4)}`,
+  ]
     .filter(Boolean)
     .join(', ');
   console.log(
@@ -216,14 +244,21 @@ export function registerFitCommands(program: Command): void {
   addFitOptions(
     program
       .command('distill')
-      .description('distill a pre-trained teacher into a small student on your data; saves the student in --out/model')
-      .requiredOption('--teacher <model>', 'the teacher: a tfjs LayersModel folder or model.json (any number of weight shards)')
+      .description(
+        'distill a pre-trained teacher into a small student on your data; saves the student in --out/model',
+      )
+      .requiredOption(
+        '--teacher <model>',
+        'the teacher: a tfjs LayersModel folder or model.json (any number of weight shards)',
+      )
       .requiredOption(
         '--student <spec>',
         'mlp:64,32 | cnn:8,16,32 | recommender:8:32,16 (embedding:widths) | a model.json trained from fresh weights',
       )
-      .addOption(new Option('--method <name>', 'distillation method').choices(METHOD_CHOICES).default('talking'))
-      .option('--method-config <file>', "a JSON object of the method's settings, e.g. {\"messageSize\": 16}"),
+      .addOption(
+        new Option('--method <name>', 'distillation method').choices(METHOD_CHOICES).default('talking'),
+      )
+      .option('--method-config <file>', 'a JSON object of the method\'s settings, e.g. {"messageSize": 16}'),
   )
     .option('--out <dir>', 'output folder', 'runs/distill')
     .action(async (flags: DistillFlags) => {
@@ -233,12 +268,26 @@ export function registerFitCommands(program: Command): void {
       try {
         checkFits(teacher, 'teacher', data.train, data.spec.text);
       } catch (error) {
-        const hint = data.meta.features ? ` (${data.meta.features.length} feature columns: ${data.meta.features.join(', ')})` : '';
-        throw new Error(`${flags.teacher}: the teacher does not fit the data: ${(error as Error).message}${hint}`);
+        const hint = data.meta.features
+          ? ` (${data.meta.features.length} feature columns: ${data.meta.features.join(', ')})`
+          : '';
+        throw new Error(
+          `${flags.teacher}: the teacher does not fit the data: ${(error as Error).message}${hint}`,
+        );
       }
       checkDistillInputs({ teacher, student, task: flags.task, data });
       console.log(`backend: ${backend}`);
-      await runFit({ kind: 'distill', flags, method, teacher: { model: teacher, path: flags.teacher }, studentSpec: flags.student }, data, student);
+      await runFit(
+        {
+          kind: 'distill',
+          flags,
+          method,
+          teacher: { model: teacher, path: flags.teacher },
+          studentSpec: flags.student,
+        },
+        data,
+        student,
+      );
     });
 
   addFitOptions(

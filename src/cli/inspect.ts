@@ -21,7 +21,9 @@ export function inspectLines(graph: ModelGraph): string[] {
   }
   const rows = graph.model.layers.map((layer) => {
     const shape = layer.outputShape;
-    const text = Array.isArray(shape[0]) ? JSON.stringify(shape) : `[${(shape as (number | null)[]).map((d) => d ?? 'batch').join(', ')}]`;
+    const text = Array.isArray(shape[0])
+      ? JSON.stringify(shape)
+      : `[${(shape as (number | null)[]).map((d) => d ?? 'batch').join(', ')}]`;
     const marks = [
       graph.inputNames.includes(layer.name) ? 'input' : cuts.has(layer.name) ? 'cut' : '',
       layer.name === graph.outputName ? 'output' : '',
@@ -31,7 +33,11 @@ export function inspectLines(graph: ModelGraph): string[] {
   });
   const header = ['layer', 'type', 'output shape', 'talking'];
   const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k].length)));
-  const line = (cells: string[]) => cells.map((c, k) => c.padEnd(widths[k])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, k) => c.padEnd(widths[k]))
+      .join('  ')
+      .trimEnd();
   const [first, second] = [...defaults.keys()];
   return [
     line(header),
@@ -52,7 +58,7 @@ export function inspectLines(graph: ModelGraph): string[] {
 export function registerInspectCommand(program: Command): void {
   program
     .command('inspect')
-    .description('list a model\'s layers with output shapes, marking those a talking layer pair may name')
+    .description("list a model's layers with output shapes, marking those a talking layer pair may name")
     .argument('<model>', 'a tfjs LayersModel folder or model.json, or a folder written by distill or train')
     .addOption(backendOption())
     .action(async (model: string, flags: { backend: 'auto' }) => {

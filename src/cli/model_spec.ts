@@ -41,7 +41,8 @@ export function parseModelSpec(text: string, flag: string): ModelSpec {
   }
   const path = text.endsWith('.json') ? text : join(text, 'model.json');
   if (rest.length > 0 && !existsSync(path)) throw fail();
-  if (!existsSync(path)) throw new Error(`${flag} ${text}: no such model file (${path}); ${fail().message.split(': ')[1]}`);
+  if (!existsSync(path))
+    throw new Error(`${flag} ${text}: no such model file (${path}); ${fail().message.split(': ')[1]}`);
   return { kind: 'file', path };
 }
 
@@ -60,7 +61,9 @@ function mlp(data: TrainingData, widths: number[], random: Random, name: string)
     units: data.outputs,
     kernelInitializer: init(),
     // A value starts at the mean target, so that early stopping does not end training at once.
-    biasInitializer: tf.initializers.constant({ value: data.meta.task === 'regression' ? data.meanTarget : 0 }),
+    biasInitializer: tf.initializers.constant({
+      value: data.meta.task === 'regression' ? data.meanTarget : 0,
+    }),
     name: 'output',
   });
   return tf.model({ inputs: input, outputs: output.apply(h) as SymbolicTensor, name });
@@ -84,7 +87,13 @@ async function fromFile(path: string): Promise<LayersModel> {
 }
 
 /** Builds the model of `spec` for the shapes of `data`, with seeded fresh weights. */
-export async function buildModel(spec: ModelSpec, data: TrainingData, seed: number, name: string, flag: string) {
+export async function buildModel(
+  spec: ModelSpec,
+  data: TrainingData,
+  seed: number,
+  name: string,
+  flag: string,
+) {
   if (spec.kind === 'file') return fromFile(spec.path);
   const random = new Random(seed).derive(`model/${name}`);
   const inputs = data.train.inputs;
@@ -92,7 +101,10 @@ export async function buildModel(spec: ModelSpec, data: TrainingData, seed: numb
     if (!ok) throw new Error(`${flag} ${spec.kind}: needs ${what}, but ${data.spec.text} has other inputs`);
   };
   if (spec.kind === 'mlp') {
-    needs(inputs.length === 1 && inputs[0].dtype === 'float32', 'one input of numbers (csv: or folder: data)');
+    needs(
+      inputs.length === 1 && inputs[0].dtype === 'float32',
+      'one input of numbers (csv: or folder: data)',
+    );
     return mlp(data, spec.widths, random, name);
   }
   if (spec.kind === 'cnn') {

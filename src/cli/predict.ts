@@ -23,10 +23,22 @@ export function registerPredictCommand(program: Command): void {
   program
     .command('predict')
     .description('run a saved model on every row of a data set; writes one prediction a row, in order')
-    .requiredOption('--model <dir>', 'a folder written by distill or train, or any tfjs LayersModel folder or model.json')
-    .requiredOption('--data <spec>', 'csv:PATH, folder:PATH (its test/ images, else train/) or movielens:DIR (its test split)')
-    .option('--target <column>', 'csv: the column of known targets, to print the metric (default: the training target, if present)')
-    .requiredOption('--out <file>', 'the predictions CSV: a header and a `prediction` column (class index or value)')
+    .requiredOption(
+      '--model <dir>',
+      'a folder written by distill or train, or any tfjs LayersModel folder or model.json',
+    )
+    .requiredOption(
+      '--data <spec>',
+      'csv:PATH, folder:PATH (its test/ images, else train/) or movielens:DIR (its test split)',
+    )
+    .option(
+      '--target <column>',
+      'csv: the column of known targets, to print the metric (default: the training target, if present)',
+    )
+    .requiredOption(
+      '--out <file>',
+      'the predictions CSV: a header and a `prediction` column (class index or value)',
+    )
     .option('--batch-size <n>', 'rows per batch', positiveInt('--batch-size'), 1024)
     .addOption(backendOption())
     .action(async (flags: PredictFlags) => {
@@ -52,13 +64,18 @@ export function registerPredictCommand(program: Command): void {
       const transform = spec.kind === 'folder' ? scalePixels : undefined;
       const predictions = predict(model, rows, { batchSize: flags.batchSize, transform });
       const values =
-        meta.task === 'classification' ? predictedClasses(predictions) : predictions.values.filter((_, i) => i % predictions.width === 0);
+        meta.task === 'classification'
+          ? predictedClasses(predictions)
+          : predictions.values.filter((_, i) => i % predictions.width === 0);
       // float32 holds about 7 significant digits; more would print float noise.
       const text = (v: number) => String(Number.isInteger(v) ? v : +v.toPrecision(7));
       const lines = rows.target
         ? Array.from(values, (v, i) => `${text(rows.target!.values[i])},${text(v)}`)
         : Array.from(values, text);
-      await writeFileAtomic(flags.out, [rows.target ? 'target,prediction' : 'prediction', ...lines].join('\n') + '\n');
+      await writeFileAtomic(
+        flags.out,
+        [rows.target ? 'target,prediction' : 'prediction', ...lines].join('\n') + '\n',
+      );
       console.log(`backend: ${backend}`);
       const metric = rows.target
         ? evaluate(model, { size: rows.size, inputs: rows.inputs, target: rows.target }, meta.task, {

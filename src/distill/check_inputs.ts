@@ -26,14 +26,14 @@ export function checkFits(model: LayersModel, role: string, data: Inputs, field:
   if (model.inputs.length !== data.inputs.length)
     throw new Error(
       `${field}.inputs: ${data.inputs.length} columns, but the ${role} takes ${model.inputs.length} inputs ` +
-        `(${model.inputLayers.map((l) => l.name).join(', ')})`,
+        `(${model.inputNames.join(', ')})`,
     );
   model.inputs.forEach((input, k) => {
     const expected = input.shape.slice(1);
     const shape = data.inputs[k].shape;
     if (!sameShape(expected, shape))
       throw new Error(
-        `${field}.inputs[${k}]: examples of shape [${shape.join(', ')}], but the ${role}'s input "${model.inputLayers[k].name}" ` +
+        `${field}.inputs[${k}]: examples of shape [${shape.join(', ')}], but the ${role}'s input "${model.inputNames[k]}" ` +
           `takes [${expected.map((d) => d ?? 'any').join(', ')}]`,
       );
   });
