@@ -7,7 +7,7 @@ import { initBackend, type BackendRequest } from '../engine/backend.js';
 import { distill } from '../distill/distill.js';
 import { checkDistillInputs, checkFits } from '../distill/check_inputs.js';
 import { evaluate, type Metric } from '../distill/evaluate.js';
-import type { MethodConfig } from '../distill/config.js';
+import type { MethodConfig } from '../distill/methods/registry.js';
 import type { TaskKind } from '../distill/method.js';
 import { loadModel, saveModel, writeFileAtomic } from '../models/io.js';
 import { consoleProgress } from '../experiments/progress.js';

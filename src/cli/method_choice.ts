@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { METHOD_NAMES, parseMethodConfig, type MethodConfig } from '../distill/config.js';
+import { METHOD_NAMES, parseMethodConfig, type MethodConfig } from '../distill/methods/registry.js';
 
 /**
  * The --method choices: every method, and `talking+kd`, talking with method.md's KD term added
