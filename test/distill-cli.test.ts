@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { tf, initBackend, saveModel } from '../src/index.js';
 import { makeCsv } from '../examples/make-csv.js';
@@ -87,6 +89,24 @@ test("the README's commands train a teacher, distill students with talking and k
   assert.equal(predicted.length, 401);
   const talking = summary(outputs.talking, 'talking').student;
   assert.match(outputs.predict, new RegExp(`rmse ${talking.toFixed(4)}; wrote runs/predictions.csv`));
+
+  // The README's library example, as written, on the teacher the commands made.
+  const readme = await readFile(join(root, 'README.md'), 'utf8');
+  const snippet = readme.split('## Distill your own models\n')[1].split('```ts\n')[1].split('```')[0];
+  // Inside the package folder, so that `from 'talking-models'` resolves to this package itself.
+  const file = join(root, `.readme-example-${process.pid}.ts`);
+  await writeFile(file, snippet);
+  try {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', import.meta.resolve('tsx'), file],
+      { cwd: dir, maxBuffer: 1 << 24 },
+    );
+    assert.match(stdout, /^backend: (wasm|tensorflow)$/m);
+    assert.ok(existsSync(join(dir, 'runs', 'student-model', 'model.json')));
+  } finally {
+    await rm(file, { force: true });
+  }
 });
 
 /** Runs a command that must fail: one line of error, and no output folder. */

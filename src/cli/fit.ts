@@ -15,7 +15,7 @@ import { loadTrainingData, parseDataSpec, type TrainingData } from './data_spec.
 import { buildModel, parseModelSpec } from './model_spec.js';
 import { METHOD_CHOICES, methodFromFlags } from './method_choice.js';
 import { trivialMetric, writeFitReport } from './fit_report.js';
-import { DATA_META, modelPath } from './saved_run.js';
+import { DATA_META } from './saved_run.js';
 import { backendOption, nonNegativeInt, positiveInt } from './options.js';
 
 interface FitFlags {
@@ -264,7 +264,7 @@ export function registerFitCommands(program: Command): void {
     .action(async (flags: DistillFlags) => {
       const method = await methodFromFlags(flags.method, flags.methodConfig);
       const { backend, data, student } = await prepare(flags, '--student', flags.student);
-      const teacher = await loadModel(modelPath(flags.teacher));
+      const teacher = await loadModel(flags.teacher);
       try {
         checkFits(teacher, 'teacher', data.train, data.spec.text);
       } catch (error) {

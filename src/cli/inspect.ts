@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { initBackend } from '../engine/backend.js';
 import { loadModel } from '../models/io.js';
 import { ModelGraph } from '../models/cut.js';
-import { modelPath } from './saved_run.js';
 import { backendOption } from './options.js';
 
 /**
@@ -63,7 +62,7 @@ export function registerInspectCommand(program: Command): void {
     .addOption(backendOption())
     .action(async (model: string, flags: { backend: 'auto' }) => {
       await initBackend(flags.backend);
-      const graph = new ModelGraph(await loadModel(modelPath(model)));
+      const graph = new ModelGraph(await loadModel(model));
       for (const line of inspectLines(graph)) console.log(line);
     });
 }

@@ -6,7 +6,7 @@ import { evaluate } from '../distill/evaluate.js';
 import { checkFits } from '../distill/check_inputs.js';
 import { readCsvTable } from '../data/csv.js';
 import { loadRows, parseDataSpec, scalePixels, type DataMeta } from './data_spec.js';
-import { modelPath, readDataMeta } from './saved_run.js';
+import { readDataMeta } from './saved_run.js';
 import { backendOption, positiveInt } from './options.js';
 
 interface PredictFlags {
@@ -44,7 +44,7 @@ export function registerPredictCommand(program: Command): void {
     .action(async (flags: PredictFlags) => {
       const spec = parseDataSpec(flags.data, '--data');
       const backend = await initBackend(flags.backend);
-      const model = await loadModel(modelPath(flags.model));
+      const model = await loadModel(flags.model);
       const width = model.outputs[0].shape[1] ?? 1;
       const meta: DataMeta = (await readDataMeta(flags.model)) ?? {
         kind: spec.kind,

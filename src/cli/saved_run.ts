@@ -9,11 +9,6 @@ import type { DataMeta } from './data_spec.js';
  */
 export const DATA_META = 'dataset.json';
 
-/** The model of a run folder (DIR/model), or the model folder or model.json itself. */
-export function modelPath(path: string): string {
-  return existsSync(join(path, 'model', 'model.json')) ? join(path, 'model') : path;
-}
-
 /** The data description saved beside a run's model, if the model came from `distill` or `train`. */
 export async function readDataMeta(path: string): Promise<DataMeta | undefined> {
   const file = join(path, DATA_META);

@@ -123,12 +123,18 @@ export async function saveModel(model: LayersModel, dir: string): Promise<void> 
 }
 
 /**
- * Loads a tfjs LayersModel from its folder or its `model.json`: one saved by `saveModel`, by
+ * Loads a tfjs LayersModel from its folder, its `model.json`, or the output folder of
+ * `talking-models distill` or `train` (which holds it in `model/`): one saved by `saveModel`, by
  * `model.save`, or by `tensorflowjs_converter` with weights in any number of shard files (the
  * shards of each manifest group hold its weights' bytes in order, cut at any byte).
  */
 export async function loadModel(path: string): Promise<LayersModel> {
-  const jsonFile = path.endsWith('.json') ? path : join(path, MODEL_JSON);
+  const runModel = join(path, 'model', MODEL_JSON);
+  const jsonFile = path.endsWith('.json')
+    ? path
+    : !existsSync(join(path, MODEL_JSON)) && existsSync(runModel)
+      ? runModel
+      : join(path, MODEL_JSON);
   const dir = dirname(jsonFile);
   const raw = await readOrExplain(jsonFile, 'the model description');
   const parsed = parseJson(jsonFile, raw.toString('utf8'), manifestSchema, 'the model description');
