@@ -139,16 +139,39 @@ const distill = (data: string, extra: string[] = []) => [
   ...extra,
 ];
 
-test('bad inputs: each a one-line error naming the file and what was expected, and no output folder', async () => {
+/** A teacher for four features, untrained: these tests need its shapes, not its knowledge. */
+async function saveUntrainedTeacher() {
   await initBackend('cpu');
-  // A teacher for four features, untrained: only its input shape matters here.
   const teacher = tf.sequential({
     layers: [
       tf.layers.dense({ units: 8, inputShape: [4], activation: 'relu' }),
+      tf.layers.dense({ units: 8, activation: 'relu' }),
       tf.layers.dense({ units: 1 }),
     ],
   });
   await saveModel(teacher, join(dir, 'wide-teacher'));
+}
+
+test('--resume continues a run in its folder; other settings, or a used folder without --resume, are refused', async () => {
+  await saveUntrainedTeacher();
+  const out = join(dir, 'resumed');
+  const args = [...distill('csv:data/labelled.csv', ['--test', 'csv:data/test.csv']), '--out', out];
+  const first = summary((await run(args)).stdout, 'talking');
+  const again = await run([...args, '--resume']);
+  assert.match(again.stdout, /student: finished before, restored from/);
+  assert.deepEqual(summary(again.stdout, 'talking'), first);
+  await assert.rejects(
+    run(args),
+    /--out .*resumed: the folder exists and is not empty; use another --out, or --resume/,
+  );
+  await assert.rejects(
+    run([...args, '--epochs', '2', '--resume']),
+    /resumed\/run\.json: --resume with other settings than the run in this folder/,
+  );
+});
+
+test('bad inputs: each a one-line error naming the file and what was expected, and no output folder', async () => {
+  await saveUntrainedTeacher();
   await writeFile(join(dir, 'text.csv'), 'x0,x1,x2,x3,y\n1,2,3,4,5\n1,red,3,4,5\n');
   await writeFile(join(dir, 'empty.csv'), '');
   await writeFile(join(dir, 'three.csv'), 'x0,x1,x2,y\n1,2,3,4\n5,6,7,8\n1,2,3,4\n5,6,7,8\n1,2,3,4\n');
