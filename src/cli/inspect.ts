@@ -46,8 +46,9 @@ export function inspectLines(graph: ModelGraph): string[] {
       `a student's last pair must be a cut or the output). ${graph.model.layers.length} layers, ${graph.model.countParams()} weights.`,
     ...(first && second
       ? [
-          `talking's default layers of this model: "${first}", then "${second}"; name others in --method-config, ` +
-            'e.g. {"layers": [{"student": "dense_1", "teacher": "dense_1"}, {"student": "dense_2", "teacher": "dense_3"}]}',
+          `talking's default layers of this model: "${first}", then "${second}". To name others, give ` +
+            `--method-config a file like {"layers": [{"student": "<a student layer>", "teacher": "${first}"}, ` +
+            `{"student": "<a later student layer>", "teacher": "${second}"}]}`,
         ]
       : []),
   ];
