@@ -4,6 +4,7 @@ import { buildRecommender } from '../../models/recommender.js';
 import { locateDataset, cacheDirectory } from '../../data/download.js';
 import { loadMovieLens } from '../../data/movielens/load.js';
 import { filterGenre, ratingsDataset, type MovieLens, type Ratings } from '../../data/movielens/ratings.js';
+import { meanRating, trainRatingTeacher } from './teacher.js';
 import { distill } from '../../distill/distill.js';
 import type { MethodInput } from '../../distill/methods/registry.js';
 import { evaluate } from '../../distill/evaluate.js';
@@ -46,7 +47,6 @@ export async function runMovielensGenre(options: RunOptions): Promise<ResultFile
     validationFraction: config.validationFraction,
   });
   const clip = data.ratingRange;
-  const mean = (r: Ratings) => r.rating.reduce((a, b) => a + b, 0) / r.rating.length;
   const recommender = (
     shape: { embedding: number; hidden: number[] },
     seed: number,
@@ -65,18 +65,15 @@ export async function runMovielensGenre(options: RunOptions): Promise<ResultFile
     dataSeed: config.dataSeed,
   };
   const key = teacherKey(teacherSetup, await fingerprint(trainingFiles(config, dir)));
-  const teacher = await cachedTeacher(cacheDirectory({ cacheDir: options.cacheDir }), key, async () => {
+  const teacher = await cachedTeacher(cacheDirectory({ cacheDir: options.cacheDir }), key, () => {
     progress.message(`pre-training the teacher on all ${splits.train.rating.length} training ratings`);
-    const model = recommender(config.teacher, config.teacherTraining.seed, 'teacher', mean(splits.train));
-    const result = await distill({
-      student: model,
-      method: { name: 'student' },
-      task: 'regression',
-      data: { train: ratingsDataset(splits.train), validation: ratingsDataset(splits.validation) },
-      training: { ...config.teacherTraining, clip },
+    return trainRatingTeacher({
+      data,
+      ratings: splits,
+      model: config.teacher,
+      training: config.teacherTraining,
       events: progress.training,
     });
-    return { model, info: { epochs: result.epochs, validation: result.validation?.value ?? NaN } };
   });
   if (teacher.cached) progress.message(`reusing the pre-trained teacher ${key} from the cache`);
   const testOf = (r: Ratings) => evaluate(teacher.model, ratingsDataset(r), 'regression', { clip }).value;
@@ -84,7 +81,7 @@ export async function runMovielensGenre(options: RunOptions): Promise<ResultFile
 
   const plan = planCells(config.genres, config.methods, config.seeds);
   const train = (key: CellKey) => {
-    const genreMean = mean(filterGenre(data, splits.train, key.task));
+    const genreMean = meanRating(filterGenre(data, splits.train, key.task));
     return runCell(options, data, splits, teacher.model, key, (shape, seed, name) =>
       recommender(shape, seed, name, genreMean),
     );
