@@ -12,38 +12,52 @@ import { loadMovieLens } from '../src/data/movielens/load.js';
 import { parseMovielensGenreConfig } from '../src/experiments/movielens/config.js';
 import { trainRatingTeacher } from '../src/experiments/movielens/teacher.js';
 
-const adam = (learningRate: number, weightDecay: number) => ({ name: 'adam', learningRate, weightDecay });
+/** A candidate: the teacher's shape and its training (Adam, the given weight decay). */
+const candidate = (
+  teacher: { embedding: number; hidden: number[]; factors: number },
+  training: {
+    batchSize: number;
+    weightDecay: number;
+    learningRate?: number;
+    epochs?: number;
+    patience?: number;
+  },
+) => ({
+  teacher: { ...teacher, biases: teacher.factors > 0 },
+  teacherTraining: {
+    epochs: training.epochs ?? 40,
+    batchSize: training.batchSize,
+    patience: training.patience ?? 4,
+    optimizer: {
+      name: 'adam',
+      learningRate: training.learningRate ?? 1e-3,
+      weightDecay: training.weightDecay,
+    },
+  },
+});
+
+const mf = (embedding: number) => ({ embedding, hidden: [], factors: embedding });
 
 /** Candidates as overrides of E1's config (`teacher`, `teacherTraining`). */
-export const CANDIDATES: Record<string, Record<string, unknown>> = {
-  'mlp (the old default)': {
-    teacher: { embedding: 64, hidden: [256, 128, 64], biases: false, factors: 0 },
-    teacherTraining: { epochs: 20, batchSize: 1024, patience: 3, optimizer: adam(1e-3, 0) },
-  },
-  'biased mf 64, wd 3e-4, batch 1024': {
-    teacher: { embedding: 64, hidden: [], biases: true, factors: 64 },
-    teacherTraining: { epochs: 40, batchSize: 1024, patience: 4, optimizer: adam(1e-3, 3e-4) },
-  },
-  'biased mf 64, wd 3e-4, batch 512': {
-    teacher: { embedding: 64, hidden: [], biases: true, factors: 64 },
-    teacherTraining: { epochs: 40, batchSize: 512, patience: 4, optimizer: adam(1e-3, 3e-4) },
-  },
-  'biased mf 64, wd 3e-4, batch 256': {
-    teacher: { embedding: 64, hidden: [], biases: true, factors: 64 },
-    teacherTraining: { epochs: 40, batchSize: 256, patience: 4, optimizer: adam(1e-3, 3e-4) },
-  },
-  'biased mf 128, wd 3e-4, batch 512': {
-    teacher: { embedding: 128, hidden: [], biases: true, factors: 128 },
-    teacherTraining: { epochs: 40, batchSize: 512, patience: 4, optimizer: adam(1e-3, 3e-4) },
-  },
-  'biased mf 64, wd 3e-4, batch 512, lr 5e-4': {
-    teacher: { embedding: 64, hidden: [], biases: true, factors: 64 },
-    teacherTraining: { epochs: 60, batchSize: 512, patience: 4, optimizer: adam(5e-4, 3e-4) },
-  },
-  'biased mf 64 + tower 128-64 (one concat), wd 3e-4': {
-    teacher: { embedding: 64, hidden: [128, 64], biases: true, factors: 64 },
-    teacherTraining: { epochs: 40, batchSize: 1024, patience: 4, optimizer: adam(1e-3, 3e-4) },
-  },
+export const CANDIDATES: Record<string, ReturnType<typeof candidate>> = {
+  'mlp (the old default)': candidate(
+    { embedding: 64, hidden: [256, 128, 64], factors: 0 },
+    { epochs: 20, batchSize: 1024, patience: 3, weightDecay: 0 },
+  ),
+  'biased mf 64, wd 3e-4, batch 1024': candidate(mf(64), { batchSize: 1024, weightDecay: 3e-4 }),
+  'biased mf 64, wd 3e-4, batch 512': candidate(mf(64), { batchSize: 512, weightDecay: 3e-4 }),
+  'biased mf 64, wd 3e-4, batch 256': candidate(mf(64), { batchSize: 256, weightDecay: 3e-4 }),
+  'biased mf 128, wd 3e-4, batch 512': candidate(mf(128), { batchSize: 512, weightDecay: 3e-4 }),
+  'biased mf 64, wd 3e-4, batch 512, lr 5e-4': candidate(mf(64), {
+    batchSize: 512,
+    weightDecay: 3e-4,
+    learningRate: 5e-4,
+    epochs: 60,
+  }),
+  'biased mf 64 + tower 128-64 (one concat), wd 3e-4': candidate(
+    { ...mf(64), hidden: [128, 64] },
+    { batchSize: 1024, weightDecay: 3e-4 },
+  ),
 };
 
 async function main(): Promise<void> {
