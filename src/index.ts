@@ -8,6 +8,7 @@ export { tf } from './engine/tf.js';
 export { initBackend, type BackendRequest, type BackendName } from './engine/backend.js';
 export { Random, type RandomState } from './engine/random.js';
 export { buildRecommender, type RecommenderConfig } from './models/recommender.js';
+export { FactorProduct, type FactorProductConfig } from './models/factor_product.js';
 export { buildResNet, type ResNetConfig } from './models/resnet.js';
 export * from './data/index.js';
 export { saveModel, loadModel, saveTensors, loadTensors } from './models/io.js';

@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { tf, type LayersModel, type Tensor } from '../engine/tf.js';
+// Registers the project's own layer classes, so that every model this module loads can use them.
+import './factor_product.js';
 
 /**
  * Model and tensor files with Node's fs, so that models save and load without tfjs-node. A model
