@@ -10,6 +10,8 @@ import { after, before, test } from 'node:test';
 import { tf, initBackend, saveModel } from '../src/index.js';
 import { makeCsv } from '../examples/make-csv.js';
 import { runCli } from './cli_runner.js';
+import { writeImageFolder } from './image_folder.js';
+import { writeMovieLensFixture } from '../src/data/movielens/fixtures.js';
 
 const root = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../' : '../', import.meta.url));
 
@@ -194,5 +196,78 @@ test('bad inputs: each a one-line error naming the file and what was expected, a
   await refused(
     distill('csv:data/labelled.csv', ['--student', 'mlp:8,x']),
     /^talking-models: --student "mlp:8,x": expected mlp:WIDTHS \(e\.g\. mlp:64,32\), cnn:WIDTHS/,
+  );
+});
+
+test('folder: and movielens: data train, distill and predict with the cnn and recommender presets', async () => {
+  await writeImageFolder(join(dir, 'images'), { train: 10, test: 4 });
+  const images = [
+    '--data',
+    'folder:images',
+    '--task',
+    'classification',
+    '--epochs',
+    '2',
+    '--batch-size',
+    '8',
+  ];
+  await run(['train', ...images, '--model', 'cnn:4,8', '--out', 'runs/image-teacher']);
+  const { stdout } = await run([
+    'distill',
+    ...images,
+    '--teacher',
+    'runs/image-teacher',
+    '--student',
+    'cnn:4',
+    '--method',
+    'kd',
+    '--out',
+    'runs/image-kd',
+  ]);
+  // Four classes of 4 test images each; the teacher's metric is given since its classes are the task's.
+  assert.match(stdout, /^kd: test accuracy [\d.]+ \(teacher [\d.]+, trivial 0\.2500\)/m);
+  const images16 = await run([
+    'predict',
+    '--model',
+    'runs/image-kd',
+    '--data',
+    'folder:images',
+    '--out',
+    'runs/images.csv',
+  ]);
+  assert.match(images16.stdout, /predicted folder:images test\/ \(16 images\): accuracy [\d.]+/);
+  const classes = (await readFile(join(dir, 'runs', 'images.csv'), 'utf8')).trim().split('\n').slice(1);
+  assert.equal(classes.length, 16);
+  assert.ok(
+    classes.every((line) => /^[0-3],[0-3]$/.test(line)),
+    classes.join(' '),
+  );
+
+  const movielens = join(await writeMovieLensFixture(join(dir, 'ml'), 'ml-100k'), 'ml-100k');
+  const ratings = ['--data', `movielens:${movielens}`, '--task', 'regression', '--epochs', '2'];
+  const trained = await run(['train', ...ratings, '--model', 'recommender:4:8', '--out', 'runs/ml-model']);
+  assert.match(trained.stdout, /^trained: test rmse [\d.]+ \(trivial [\d.]+\)/m);
+  const predicted = await run([
+    'predict',
+    '--model',
+    'runs/ml-model',
+    '--data',
+    `movielens:${movielens}`,
+    '--out',
+    'runs/ml.csv',
+  ]);
+  assert.match(predicted.stdout, /test split \(300 ratings\): rmse [\d.]+/);
+  await assert.rejects(
+    run([
+      'train',
+      ...ratings.slice(0, 2),
+      '--task',
+      'classification',
+      '--model',
+      'mlp:4',
+      '--out',
+      'runs/no',
+    ]),
+    /--task classification: movielens:.* holds ratings; expected --task regression/,
   );
 });

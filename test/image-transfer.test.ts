@@ -1,35 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { PNG } from 'pngjs';
-import { Random } from '../src/engine/random.js';
 import { runCli } from './cli_runner.js';
-
-const CLASSES = ['ant', 'bee', 'cat', 'dog'];
-const SIDE = 8;
-
-/** A learnable toy: each class a colour, with seeded pixel noise. */
-async function writeImageFolder(root: string, perSplit: Record<string, number>): Promise<void> {
-  const random = new Random('image-folder');
-  for (const [split, count] of Object.entries(perSplit)) {
-    for (const [c, name] of CLASSES.entries()) {
-      const dir = join(root, split, name);
-      await mkdir(dir, { recursive: true });
-      for (let k = 0; k < count; k++) {
-        const png = new PNG({ width: SIDE, height: SIDE });
-        for (let p = 0; p < SIDE * SIDE; p++) {
-          for (let ch = 0; ch < 3; ch++)
-            png.data[4 * p + ch] = Math.min(255, (ch === c % 3 ? 160 : 40) + 30 * c + random.int(60));
-          png.data[4 * p + 3] = 255;
-        }
-        await writeFile(join(dir, `${k}.png`), PNG.sync.write(png));
-      }
-    }
-  }
-}
+import { writeImageFolder } from './image_folder.js';
 
 let root: string;
 let data: string;

@@ -64,11 +64,11 @@ export const scalePixels: RowTransform = (values) => {
 };
 
 function movielensName(spec: DataSpec): MovieLensName {
-  if (existsSync(join(spec.path, 'u.data'))) return 'ml-100k';
+  if (existsSync(join(spec.path, 'u.item'))) return 'ml-100k';
   if (existsSync(join(spec.path, 'ratings.dat'))) return 'ml-1m';
   if (existsSync(join(spec.path, 'ratings.csv'))) return 'ml-latest-small';
   throw new Error(
-    `${spec.path}: not a MovieLens folder; expected u.data (ml-100k), ratings.dat (ml-1m) or ratings.csv (ml-latest)`,
+    `${spec.path}: not a MovieLens folder; expected u.item (ml-100k), ratings.dat (ml-1m) or ratings.csv (ml-latest)`,
   );
 }
 
