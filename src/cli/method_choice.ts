@@ -2,10 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { METHOD_NAMES, parseMethodConfig, type MethodConfig } from '../distill/methods/registry.js';
 
 /**
- * The --method choices: every method, and `talking+kd`, talking with method.md's KD term added
- * (the one place that maps it onto a talking config).
+ * The --method choices: every method, and `talking+kd`, talking with method.md's KD term added.
+ * Until the registry has `talking+kd` as a method of its own, this is the one place that maps it
+ * onto a talking config.
  */
-export const METHOD_CHOICES = [...METHOD_NAMES, 'talking+kd'];
+export const METHOD_CHOICES = [...new Set<string>([...METHOD_NAMES, 'talking+kd'])];
 
 const ALIASES: Record<string, Record<string, unknown>> = {
   'talking+kd': { name: 'talking', weights: { kd: 0.5 } },
@@ -13,7 +14,9 @@ const ALIASES: Record<string, Record<string, unknown>> = {
 
 /** The method of --method, with --method-config's fields over it; errors name the file. */
 export async function methodFromFlags(method: string, configFile?: string): Promise<MethodConfig> {
-  const base: Record<string, unknown> = ALIASES[method] ?? { name: method };
+  const base: Record<string, unknown> = (METHOD_NAMES as string[]).includes(method)
+    ? { name: method }
+    : (ALIASES[method] ?? { name: method });
   let fromFile: Record<string, unknown> = {};
   if (configFile) {
     let text: string;
