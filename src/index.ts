@@ -11,7 +11,9 @@ export { buildRecommender, type RecommenderConfig } from './models/recommender.j
 export { FactorProduct, type FactorProductConfig } from './models/factor_product.js';
 export { buildResNet, type ResNetConfig } from './models/resnet.js';
 export * from './data/index.js';
-export { saveModel, loadModel, saveTensors, loadTensors } from './models/io.js';
+export { saveModel, loadModel } from './models/io.js';
+export { memoryStorage, type RunStorage } from './storage/storage.js';
+export { fileStorage } from './storage/files.js';
 export { distill, type DistillOptions, type DistillResult } from './distill/distill.js';
 export {
   parseMethodConfig,

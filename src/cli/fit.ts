@@ -5,6 +5,7 @@ import { Option, type Command } from 'commander';
 import type { LayersModel } from '../engine/tf.js';
 import { initBackend, type BackendRequest } from '../engine/backend.js';
 import { distill } from '../distill/distill.js';
+import { fileStorage } from '../storage/files.js';
 import { checkDistillInputs, checkFits } from '../distill/check_inputs.js';
 import { evaluate, type Metric } from '../distill/evaluate.js';
 import type { MethodConfig } from '../distill/methods/registry.js';
@@ -145,7 +146,7 @@ async function runFit(fit: Fit, data: TrainingData, student: LayersModel): Promi
         optimizer: flags.learningRate ? { learningRate: flags.learningRate } : undefined,
       },
       preprocess: data.preprocess,
-      outDir: join(flags.out, 'checkpoints'),
+      storage: fileStorage(join(flags.out, 'checkpoints')),
       resume: flags.resume,
       events: { ...progress.training, onMessage: progress.message },
     });

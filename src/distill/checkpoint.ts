@@ -1,14 +1,11 @@
-import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { tf, type LayersModel, type Tensor } from '../engine/tf.js';
 import type { RandomState } from '../engine/random.js';
-import { loadTensors, replaceFolder, saveTensors } from '../models/io.js';
+import { readText, type RunStorage } from '../storage/storage.js';
 import type { EpochRecord } from './history.js';
 
 /** Where a training run stands, saved after every epoch so that an interrupted run can resume. */
 export interface LoopState {
-  version: 1;
+  version: 2;
   /** Index of the phase to run, and the next epoch within it. */
   phase: number;
   epoch: number;
@@ -17,71 +14,126 @@ export interface LoopState {
   best: { value: number; epoch: number } | null;
   epochsSinceBest: number;
   random: { shuffle: RandomState; augment: RandomState };
-  /** Names of each optimizer's weights, in order (tfjs restores them by position). */
-  optimizerWeightNames: string[][];
+}
+
+/** A tensor with the name an optimizer gives it (tfjs restores optimizer weights by position). */
+export interface NamedTensor {
+  name: string;
+  tensor: Tensor;
 }
 
 export interface Checkpoint {
   state: LoopState;
   /** Weights of every trained model, by part name. */
   parts: Record<string, Tensor[]>;
-  optimizers: { name: string; tensor: Tensor }[][];
+  /** Each optimizer's complete state (see optimizers.ts), in the order of the phase's groups. */
+  optimizers: NamedTensor[][];
   /** The best epoch's weights of the validated model, when early stopping keeps one. */
   best?: Tensor[];
 }
 
-const STATE = 'state.json';
+/** checkpoint.json: the state, and which weights file holds the tensors, in tfjs's weight encoding. */
+interface Index {
+  version: 2;
+  state: LoopState;
+  weights: string;
+  specs: tf.io.WeightsManifestEntry[];
+  optimizerNames: string[][];
+}
 
-function flatten(groups: Record<string, Tensor[]>): Record<string, Tensor> {
-  return Object.fromEntries(
-    Object.entries(groups).flatMap(([name, ts]) => ts.map((t, i) => [`${name}/${i}`, t])),
+const INDEX = 'checkpoint.json';
+const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+
+const partKey = (name: string, i: number) => `part/${name}/${i}`;
+const optimizerKey = (g: number, i: number) => `optimizer/${g}/${i}`;
+const bestKey = (i: number) => `best/${i}`;
+
+/**
+ * Writes a checkpoint so that a kill at any moment leaves a complete one: the tensors go to a new
+ * file named after the epoch count, then checkpoint.json is replaced (one atomic write) to point
+ * at it, and only then is the previous tensor file removed. A kill before the switch leaves the
+ * previous checkpoint whole; a leftover tensor file is overwritten when that epoch is saved again.
+ */
+export async function saveCheckpoint(storage: RunStorage, checkpoint: Checkpoint): Promise<void> {
+  const named: Record<string, Tensor> = {};
+  for (const [name, weights] of Object.entries(checkpoint.parts))
+    weights.forEach((w, i) => (named[partKey(name, i)] = w));
+  checkpoint.optimizers.forEach((weights, g) =>
+    weights.forEach((w, i) => (named[optimizerKey(g, i)] = w.tensor)),
   );
+  checkpoint.best?.forEach((w, i) => (named[bestKey(i)] = w));
+  const { data, specs } = await tf.io.encodeWeights(named);
+  const previous = (await readIndex(storage))?.weights;
+  const weights = `weights-${checkpoint.state.history.length}.bin`;
+  await storage.write(weights, new Uint8Array(data as ArrayBuffer));
+  const index: Index = {
+    version: 2,
+    state: checkpoint.state,
+    weights,
+    specs,
+    optimizerNames: checkpoint.optimizers.map((ws) => ws.map((w) => w.name)),
+  };
+  await storage.write(INDEX, JSON.stringify(index));
+  if (previous && previous !== weights) await storage.remove(previous);
 }
 
-function unflatten(tensors: Record<string, Tensor>): Record<string, Tensor[]> {
-  const out: Record<string, Tensor[]> = {};
-  for (const [key, t] of Object.entries(tensors)) {
-    const cut = key.lastIndexOf('/');
-    (out[key.slice(0, cut)] ??= [])[Number(key.slice(cut + 1))] = t;
+async function readIndex(storage: RunStorage): Promise<Index | undefined> {
+  const text = await readText(storage, INDEX);
+  if (text === undefined) {
+    if (await storage.read('state.json')) {
+      throw new Error(
+        `${storage.where()}: a checkpoint of an older version of talking-models; start the run anew without resume`,
+      );
+    }
+    return undefined;
   }
-  return out;
-}
-
-/** Writes a checkpoint as one folder that replaces the previous one whole. */
-export async function saveCheckpoint(dir: string, checkpoint: Checkpoint): Promise<void> {
-  await replaceFolder(dir, async (tmp) => {
-    await saveTensors(join(tmp, 'parts.tensors'), flatten(checkpoint.parts));
-    await saveTensors(
-      join(tmp, 'optimizers.tensors'),
-      flatten(
-        Object.fromEntries(checkpoint.optimizers.map((weights, g) => [`${g}`, weights.map((w) => w.tensor)])),
-      ),
-    );
-    if (checkpoint.best) await saveTensors(join(tmp, 'best.tensors'), flatten({ best: checkpoint.best }));
-    await writeFile(join(tmp, STATE), JSON.stringify(checkpoint.state));
-  });
-}
-
-/** Reads a checkpoint, or undefined when there is none. */
-export async function loadCheckpoint(dir: string): Promise<Checkpoint | undefined> {
-  const stateFile = join(dir, STATE);
-  if (!existsSync(stateFile)) return undefined;
-  let state: LoopState;
+  let index: Index;
   try {
-    state = JSON.parse(await readFile(stateFile, 'utf8'));
+    index = JSON.parse(text) as Index;
   } catch (error) {
-    throw new Error(`${stateFile}: not a valid checkpoint state (${(error as Error).message})`);
+    throw new Error(`${storage.where(INDEX)}: not a valid checkpoint (${(error as Error).message})`);
   }
-  if (state.version !== 1)
-    throw new Error(`${stateFile}: unknown checkpoint version ${String(state.version)}`);
-  const parts = unflatten(await loadTensors(join(dir, 'parts.tensors')));
-  const optimizerTensors = unflatten(await loadTensors(join(dir, 'optimizers.tensors')));
-  const optimizers = state.optimizerWeightNames.map((names, g) =>
-    names.map((name, i) => ({ name, tensor: optimizerTensors[`${g}`][i] })),
+  if (index.version !== 2)
+    throw new Error(`${storage.where(INDEX)}: unknown checkpoint version ${String(index.version)}`);
+  return index;
+}
+
+/** Reads the checkpoint, or undefined when there is none. The caller owns (disposes) its tensors. */
+export async function loadCheckpoint(storage: RunStorage): Promise<Checkpoint | undefined> {
+  const index = await readIndex(storage);
+  if (!index) return undefined;
+  const bytes = await storage.read(index.weights);
+  if (!bytes) throw new Error(`${storage.where(index.weights)}: missing; the checkpoint names it`);
+  const expected = index.specs.reduce(
+    (total, spec) => total + BYTES[spec.dtype] * tf.util.sizeFromShape(spec.shape),
+    0,
   );
-  const bestFile = join(dir, 'best.tensors');
-  const best = existsSync(bestFile) ? unflatten(await loadTensors(bestFile)).best : undefined;
-  return { state, parts, optimizers, best };
+  if (bytes.byteLength !== expected) {
+    throw new Error(
+      `${storage.where(index.weights)}: expected ${expected} bytes for the tensors that ${INDEX} lists, found ${bytes.byteLength}`,
+    );
+  }
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const tensors = tf.io.decodeWeights(buffer, index.specs);
+  const list = (count: (i: number) => string) => {
+    const out: Tensor[] = [];
+    for (let i = 0; tensors[count(i)]; i++) out.push(tensors[count(i)]);
+    return out;
+  };
+  const partNames = new Set(
+    index.specs.flatMap((s) =>
+      s.name.startsWith('part/') ? [s.name.slice(5, s.name.lastIndexOf('/'))] : [],
+    ),
+  );
+  const best = list(bestKey);
+  return {
+    state: index.state,
+    parts: Object.fromEntries([...partNames].map((name) => [name, list((i) => partKey(name, i))])),
+    optimizers: index.optimizerNames.map((names, g) =>
+      names.map((name, i) => ({ name, tensor: tensors[optimizerKey(g, i)] })),
+    ),
+    best: best.length ? best : undefined,
+  };
 }
 
 /** Sets a model's weights from saved tensors, checking that they fit. */

@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { tf, type LayersModel } from '../engine/tf.js';
 import { initBackend } from '../engine/backend.js';
 import type { TensorDataset } from '../data/dataset.js';
@@ -14,18 +11,14 @@ import { syntheticRegression } from './testing/synthetic.js';
 import type { Distiller } from './method.js';
 import { denseModel as mlp, tinyResNet } from './testing/models.js';
 
-let dir: string;
-before(async () => {
-  await initBackend('wasm');
-  dir = await mkdtemp(join(tmpdir(), 'tm-distill-'));
-});
-after(() => rm(dir, { recursive: true, force: true }));
-
 const data = syntheticRegression({ seed: 1 });
 let teacher: LayersModel;
 const weightsOf = (m: LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
 
-test('the teacher learns the broad task', async () => {
+// Every test below starts from this one pre-trained teacher, trained here rather than in a test,
+// so that each test can run alone.
+before(async () => {
+  await initBackend('wasm');
   teacher = mlp([64, 64, 32], 1, 'teacher');
   await distill({
     student: teacher,
@@ -34,6 +27,9 @@ test('the teacher learns the broad task', async () => {
     data: data.broad,
     training: { epochs: 60, batchSize: 64, optimizer: { learningRate: 0.003 }, patience: 8 },
   });
+});
+
+test('the teacher learns the broad task', () => {
   assert.ok(evaluate(teacher, data.downstream.test, 'regression').value < 0.1);
 });
 
@@ -105,64 +101,6 @@ test('two runs with one seed give identical weights and metrics', async () => {
     return { weights: weightsOf(student), history: result.history.map((r) => ({ ...r, seconds: 0 })) };
   };
   assert.deepEqual(await run(), await run());
-});
-
-test('an interrupted run resumed from its checkpoint ends exactly as an uninterrupted one', async () => {
-  const training = { ...budget, epochs: 5, patience: 2 };
-  const whole = mlp([16, 8], 10, 's_whole');
-  const uninterrupted = await distill({
-    teacher,
-    student: whole,
-    method: { name: 'talking', handshakeEpochs: 2 },
-    task: 'regression',
-    data: downstream,
-    training,
-  });
-
-  const outDir = join(dir, 'resume');
-  let epochsSeen = 0;
-  // The same model rebuilt, as a user resuming would: checkpoints are keyed by layer names.
-  const interrupted = mlp([16, 8], 10, 's_resume');
-  await assert.rejects(
-    distill({
-      teacher,
-      student: interrupted,
-      method: { name: 'talking', handshakeEpochs: 2 },
-      task: 'regression',
-      data: downstream,
-      training,
-      outDir,
-      events: {
-        onEpochEnd: () => {
-          // Killed during the 4th epoch: after the handshake and one main epoch were saved.
-          if (++epochsSeen === 4) throw new Error('interrupted');
-        },
-      },
-    }),
-    /interrupted/,
-  );
-  const resumedModel = mlp([16, 8], 10, 's_resume');
-  const messages: string[] = [];
-  const resumed = await distill({
-    teacher,
-    student: resumedModel,
-    method: { name: 'talking', handshakeEpochs: 2 },
-    task: 'regression',
-    data: downstream,
-    training,
-    outDir,
-    resume: true,
-    events: { onMessage: (line) => messages.push(line) },
-  });
-  assert.ok(
-    messages.some((m) => /resuming at phase main, epoch 2/.test(m)),
-    messages.join('\n'),
-  );
-  assert.deepEqual(weightsOf(resumedModel), weightsOf(whole));
-  assert.deepEqual(resumed.validation, uninterrupted.validation);
-  assert.equal(resumed.bestEpoch, uninterrupted.bestEpoch);
-  const lines = (await readFile(join(outDir, 'student', 'metrics.jsonl'), 'utf8')).trim().split('\n');
-  assert.equal(lines.length, resumed.history.length, 'metrics.jsonl has each epoch once');
 });
 
 test('early stopping restores the best epoch and says so', async () => {

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { LayersModel } from '../engine/tf.js';
 import { Random } from '../engine/random.js';
 import type { RowTransform, TensorDataset } from '../data/dataset.js';
@@ -14,6 +13,7 @@ import { trainLoop, type TrainingEvents } from './train.js';
 import { checkDistillInputs } from './check_inputs.js';
 import type { Metric } from './evaluate.js';
 import type { EpochRecord } from './history.js';
+import type { RunStorage } from '../storage/storage.js';
 
 export interface DistillOptions {
   /** The pre-trained model (not needed by `student`). */
@@ -27,8 +27,11 @@ export interface DistillOptions {
   task: TaskKind;
   data: { train: TensorDataset; validation?: TensorDataset };
   training?: TrainingInput;
-  /** Checkpoints and metrics.jsonl of every fit go below this folder; enables `resume`. */
-  outDir?: string;
+  /**
+   * Checkpoints and metrics.jsonl of every fit go here, one sub-folder per fit; enables `resume`.
+   * In Node, `fileStorage('runs/mine')`.
+   */
+  storage?: RunStorage;
   resume?: boolean;
   /** Random per-batch transform of training inputs (augmentation), given the stream to draw from. */
   augment?: (random: Random) => RowTransform;
@@ -92,7 +95,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
         distiller: { phases, parts: { [model.name]: model }, dispose: () => {} },
         model,
         label,
-        outDir: options.outDir && join(options.outDir, folderName(label)),
+        storage: options.storage?.child(folderName(label)),
       });
       history.push(...result.history);
     },
@@ -104,7 +107,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       distiller,
       model: options.student,
       label: 'student',
-      outDir: options.outDir && join(options.outDir, 'student'),
+      storage: options.storage?.child('student'),
     });
     history.push(...result.history);
     return {

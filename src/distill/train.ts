@@ -1,14 +1,16 @@
-import { writeFile } from 'node:fs/promises';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { tf, type LayersModel, type Scalar, type Tensor } from '../engine/tf.js';
+import { tf, type LayersModel, type Tensor } from '../engine/tf.js';
 import { Random } from '../engine/random.js';
-import { batches, type RowTransform, type TensorDataset } from '../data/dataset.js';
-import type { Distiller, Phase, TaskKind, VariableGroup } from './method.js';
-import { scheduleFactor, type TrainingConfig } from './training-config.js';
+import type { RowTransform, TensorDataset } from '../data/dataset.js';
+import type { RunStorage } from '../storage/storage.js';
+import type { Distiller, TaskKind } from './method.js';
+import type { TrainingConfig } from './training-config.js';
 import { better, evaluate, type Metric } from './evaluate.js';
 import { loadCheckpoint, restoreWeights, saveCheckpoint, type LoopState } from './checkpoint.js';
+import { makeOptimizer, optimizerState, restoreOptimizer } from './optimizers.js';
+import { runEpoch } from './epoch.js';
 import type { EpochRecord } from './history.js';
+
+export { NonFiniteLossError } from './epoch.js';
 
 /** What a training run reports as it goes; every callback is optional, so the library stays quiet. */
 export interface TrainingEvents {
@@ -36,7 +38,7 @@ export interface TrainOptions {
   /** Names this fit in logs and metrics (e.g. "student", "teacher head"). */
   label: string;
   /** Checkpoints and metrics.jsonl go here; without it nothing is written. */
-  outDir?: string;
+  storage?: RunStorage;
   resume?: boolean;
   /** Per-batch transform of training inputs (e.g. augmentation), made from a stream the loop checkpoints. */
   augment?: (random: Random) => RowTransform;
@@ -53,32 +55,15 @@ export interface TrainResult {
   validation?: Metric;
 }
 
-/** Thrown when a loss term is NaN or infinite: the run cannot continue meaningfully. */
-export class NonFiniteLossError extends Error {}
-
-function makeOptimizer(config: TrainingConfig): tf.Optimizer {
-  const { name, learningRate, momentum } = config.optimizer;
-  return name === 'adam' ? tf.train.adam(learningRate) : tf.train.momentum(learningRate, momentum);
-}
-
-function setLearningRate(optimizer: tf.Optimizer, rate: number): void {
-  // SGD and momentum keep the rate in a tensor that setLearningRate replaces; Adam reads the field.
-  const sgd = optimizer as unknown as { setLearningRate?: (r: number) => void; learningRate: number };
-  if (typeof sgd.setLearningRate === 'function') sgd.setLearningRate(rate);
-  else sgd.learningRate = rate;
-}
-
-/** Coupled weight decay on kernels and embeddings (rank >= 2), not on biases or norms. */
-function weightDecayTerm(groups: VariableGroup[], decay: number): Scalar | undefined {
-  const weights = groups.flatMap((g) => g.variables).filter((v) => v.rank >= 2);
-  if (decay === 0 || weights.length === 0) return undefined;
-  return tf.addN(weights.map((w) => w.square().sum())).mul(decay / 2) as Scalar;
-}
-
-function composeTransforms(...transforms: (RowTransform | undefined)[]): RowTransform | undefined {
-  const present = transforms.filter((t): t is RowTransform => t !== undefined);
-  if (present.length === 0) return undefined;
-  return (values, rows, shape) => present.forEach((t) => t(values, rows, shape));
+/** Everything that changes while a run trains, and all of it goes into a checkpoint. */
+interface TrainingRun {
+  state: LoopState;
+  /** One optimizer per variable group of each phase. */
+  optimizers: tf.Optimizer[][];
+  shuffle: Random;
+  augmentRandom: Random;
+  /** The best epoch's weights of the validated model, while early stopping keeps them. */
+  best?: Tensor[];
 }
 
 /**
@@ -89,192 +74,194 @@ function composeTransforms(...transforms: (RowTransform | undefined)[]): RowTran
  * `resume` continues with the same numbers as an uninterrupted run.
  */
 export async function trainLoop(options: TrainOptions): Promise<TrainResult> {
-  const { distiller, model, task, config, label, events } = options;
-  const checkpointDir = options.outDir && join(options.outDir, 'checkpoint');
-  const seedBase = new Random(config.seed);
-  let shuffle = seedBase.derive(`shuffle/${label}`);
-  let augmentRandom = seedBase.derive(`augment/${label}`);
-  const optimizers = distiller.phases.map((phase) => phase.groups.map(() => makeOptimizer(config)));
-  let state: LoopState = {
-    version: 1,
-    phase: 0,
-    epoch: 0,
-    done: false,
-    history: [],
-    best: null,
-    epochsSinceBest: 0,
-    random: { shuffle: shuffle.state(), augment: augmentRandom.state() },
-    optimizerWeightNames: [],
-  };
-  let bestWeights: Tensor[] | undefined;
+  const run = startRun(options);
+  try {
+    if (options.resume && options.storage) await resumeRun(run, options, options.storage);
+    const transform = trainTransform(run, options);
+    while (!run.state.done) await trainPhase(run, options, transform);
+    return summary(run, options);
+  } finally {
+    run.optimizers.flat().forEach((o) => o.dispose());
+    tf.dispose(run.best ?? []);
+  }
+}
 
-  if (options.resume && checkpointDir) {
-    const saved = await loadCheckpoint(checkpointDir);
-    if (saved) {
-      state = saved.state;
-      for (const [name, part] of Object.entries(distiller.parts)) {
-        if (!saved.parts[name])
-          throw new Error(`${checkpointDir}: the checkpoint has no weights for "${name}"`);
-        restoreWeights(part, saved.parts[name], checkpointDir);
-      }
-      const current = optimizers[Math.min(state.phase, optimizers.length - 1)];
-      for (const [g, weights] of saved.optimizers.entries())
-        if (weights.length) await current[g].setWeights(weights);
-      shuffle = new Random(`${config.seed}/shuffle/${label}`, state.random.shuffle);
-      augmentRandom = new Random(`${config.seed}/augment/${label}`, state.random.augment);
-      bestWeights = saved.best;
-      events?.onMessage?.(
-        state.done
-          ? `${label}: finished before, restored from ${checkpointDir}`
-          : `${label}: resuming at phase ${distiller.phases[state.phase].name}, epoch ${state.epoch + 1}`,
-      );
+function startRun({ distiller, config, label }: TrainOptions): TrainingRun {
+  const seedBase = new Random(config.seed);
+  const shuffle = seedBase.derive(`shuffle/${label}`);
+  const augmentRandom = seedBase.derive(`augment/${label}`);
+  return {
+    state: {
+      version: 2,
+      phase: 0,
+      epoch: 0,
+      done: distiller.phases.length === 0,
+      history: [],
+      best: null,
+      epochsSinceBest: 0,
+      random: { shuffle: shuffle.state(), augment: augmentRandom.state() },
+    },
+    optimizers: distiller.phases.map((phase) => phase.groups.map(() => makeOptimizer(config))),
+    shuffle,
+    augmentRandom,
+  };
+}
+
+/** The optimizers of the phase the state is in (the last phase's once the run is done). */
+const currentOptimizers = (run: TrainingRun) =>
+  run.optimizers[Math.min(run.state.phase, run.optimizers.length - 1)];
+
+/** Continues from the saved checkpoint, if there is one: weights, optimizers, random streams, best epoch. */
+async function resumeRun(run: TrainingRun, options: TrainOptions, storage: RunStorage): Promise<void> {
+  const { distiller, config, label, events } = options;
+  const saved = await loadCheckpoint(storage);
+  if (!saved) return;
+  run.state = saved.state;
+  try {
+    for (const [name, part] of Object.entries(distiller.parts)) {
+      if (!saved.parts[name])
+        throw new Error(`${storage.where()}: the checkpoint has no weights for "${name}"`);
+      restoreWeights(part, saved.parts[name], storage.where());
+    }
+    const optimizers = currentOptimizers(run);
+    for (const [g, weights] of saved.optimizers.entries()) await restoreOptimizer(optimizers[g], weights);
+  } finally {
+    // Models and optimizers hold their own references to the values they were set to.
+    tf.dispose([...Object.values(saved.parts).flat(), ...saved.optimizers.flat().map((w) => w.tensor)]);
+  }
+  run.shuffle = new Random(`${config.seed}/shuffle/${label}`, saved.state.random.shuffle);
+  run.augmentRandom = new Random(`${config.seed}/augment/${label}`, saved.state.random.augment);
+  run.best = saved.best;
+  events?.onMessage?.(
+    run.state.done
+      ? `${label}: finished before, restored from ${storage.where()}`
+      : `${label}: resuming at phase ${distiller.phases[run.state.phase].name}, epoch ${run.state.epoch + 1}`,
+  );
+}
+
+/** Augmentation (drawing from the run's checkpointed stream), then the fixed preprocessing. */
+function trainTransform(run: TrainingRun, options: TrainOptions): RowTransform | undefined {
+  const transforms = [options.augment?.(run.augmentRandom), options.preprocess].filter(
+    (t): t is RowTransform => t !== undefined,
+  );
+  if (transforms.length === 0) return undefined;
+  return (values, rows, shape) => transforms.forEach((t) => t(values, rows, shape));
+}
+
+function validate(options: TrainOptions): Metric | undefined {
+  const { model, validation, task, config, preprocess } = options;
+  return validation
+    ? evaluate(model, validation, task, {
+        batchSize: Math.max(config.batchSize, 1024),
+        clip: config.clip,
+        transform: preprocess,
+      })
+    : undefined;
+}
+
+/** The epochs of the current phase, each followed by validation and a checkpoint. */
+async function trainPhase(run: TrainingRun, options: TrainOptions, transform?: RowTransform): Promise<void> {
+  const { distiller, config, label, events } = options;
+  const phase = distiller.phases[run.state.phase];
+  const earlyStopping = phase.epochs === undefined && config.patience > 0 && options.validation !== undefined;
+  const epochs = phase.epochs ?? config.epochs;
+  const batchesPerEpoch = Math.ceil(options.train.size / config.batchSize);
+  events?.onPhaseStart?.({ label, phase: phase.name, epochs, batchesPerEpoch, startEpoch: run.state.epoch });
+  while (run.state.epoch < epochs) {
+    const record = runEpoch({
+      label,
+      phase,
+      optimizers: run.optimizers[run.state.phase],
+      epoch: run.state.epoch,
+      train: options.train,
+      config,
+      shuffle: run.shuffle,
+      transform,
+      onBatch: (batch, batches) =>
+        events?.onBatch?.({ label, phase: phase.name, epoch: run.state.epoch + 1, batch, batches }),
+    });
+    record.validation = validate(options);
+    const stop = recordEpoch(run, options, record, earlyStopping);
+    const phaseOver = stop || run.state.epoch >= epochs;
+    if (phaseOver) endPhase(run, options, earlyStopping);
+    await saveRun(run, options);
+    if (phaseOver) return;
+  }
+}
+
+/** Adds an epoch to the history and updates early stopping; true when patience has run out. */
+function recordEpoch(
+  run: TrainingRun,
+  options: TrainOptions,
+  record: EpochRecord,
+  earlyStopping: boolean,
+): boolean {
+  const { state } = run;
+  state.history.push(record);
+  state.epoch++;
+  if (earlyStopping && record.validation) {
+    const { metric, value } = record.validation;
+    if (!state.best || better(metric, value, state.best.value)) {
+      state.best = { value, epoch: record.epoch };
+      state.epochsSinceBest = 0;
+      tf.dispose(run.best ?? []);
+      run.best = options.model.getWeights().map((w) => w.clone());
+    } else {
+      state.epochsSinceBest++;
     }
   }
-  const augment = options.augment?.(augmentRandom);
-  const trainTransform = composeTransforms(augment, options.preprocess);
-  const validate = (): Metric | undefined =>
-    options.validation
-      ? evaluate(model, options.validation, task, {
-          batchSize: Math.max(config.batchSize, 1024),
-          clip: config.clip,
-          transform: options.preprocess,
-        })
-      : undefined;
+  options.events?.onEpochEnd?.(record);
+  const stop = earlyStopping && state.epochsSinceBest >= options.config.patience;
+  if (stop)
+    options.events?.onMessage?.(
+      `${options.label}: no better validation for ${options.config.patience} epochs, stopping`,
+    );
+  return stop;
+}
 
-  const save = async (phaseIndex: number) => {
-    if (!checkpointDir || !options.outDir) return;
-    const phaseOptimizers = optimizers[Math.min(phaseIndex, optimizers.length - 1)];
-    const weights = await Promise.all(phaseOptimizers.map((o) => o.getWeights()));
-    state.random = { shuffle: shuffle.state(), augment: augmentRandom.state() };
-    state.optimizerWeightNames = weights.map((ws) => ws.map((w) => w.name));
-    await saveCheckpoint(checkpointDir, {
-      state,
+/** Restores the best epoch's weights (with early stopping) and moves to the next phase. */
+function endPhase(run: TrainingRun, options: TrainOptions, earlyStopping: boolean): void {
+  const { state } = run;
+  if (earlyStopping && run.best && state.best) {
+    options.model.setWeights(run.best);
+    options.events?.onMessage?.(
+      `${options.label}: restored the weights of epoch ${state.best.epoch} (best validation ${state.best.value.toFixed(4)})`,
+    );
+  }
+  state.phase++;
+  state.epoch = 0;
+  state.done = state.phase >= options.distiller.phases.length;
+}
+
+/** Writes the checkpoint and metrics.jsonl. */
+async function saveRun(run: TrainingRun, options: TrainOptions): Promise<void> {
+  const { storage, distiller } = options;
+  if (!storage) return;
+  run.state.random = { shuffle: run.shuffle.state(), augment: run.augmentRandom.state() };
+  const optimizers = await Promise.all(currentOptimizers(run).map((o) => optimizerState(o)));
+  try {
+    await saveCheckpoint(storage, {
+      state: run.state,
       parts: Object.fromEntries(
         Object.entries(distiller.parts).map(([name, part]) => [name, part.getWeights()]),
       ),
-      optimizers: weights,
-      best: bestWeights,
+      optimizers: optimizers.map((o) => o.weights),
+      best: run.best,
     });
-    await writeFile(
-      join(options.outDir, 'metrics.jsonl'),
-      state.history.map((r) => JSON.stringify(r)).join('\n') + '\n',
-    );
-  };
-  if (options.outDir) mkdirSync(options.outDir, { recursive: true });
-
-  while (!state.done && state.phase < distiller.phases.length) {
-    const phase = distiller.phases[state.phase];
-    const earlyStopping =
-      phase.epochs === undefined && config.patience > 0 && options.validation !== undefined;
-    const epochs = phase.epochs ?? config.epochs;
-    const batchesPerEpoch = Math.ceil(options.train.size / config.batchSize);
-    events?.onPhaseStart?.({ label, phase: phase.name, epochs, batchesPerEpoch, startEpoch: state.epoch });
-    while (state.epoch < epochs) {
-      const record = runEpoch(phase, optimizers[state.phase], state.epoch);
-      record.validation = validate();
-      state.history.push(record);
-      state.epoch++;
-      if (earlyStopping && record.validation) {
-        if (!state.best || better(record.validation.metric, record.validation.value, state.best.value)) {
-          state.best = { value: record.validation.value, epoch: record.epoch };
-          state.epochsSinceBest = 0;
-          tf.dispose(bestWeights ?? []);
-          bestWeights = model.getWeights().map((w) => w.clone());
-        } else {
-          state.epochsSinceBest++;
-        }
-      }
-      events?.onEpochEnd?.(record);
-      const stop = earlyStopping && state.epochsSinceBest >= config.patience;
-      if (stop) events?.onMessage?.(`${label}: no better validation for ${config.patience} epochs, stopping`);
-      const phaseOver = stop || state.epoch >= epochs;
-      if (phaseOver) finishPhase(earlyStopping);
-      await save(state.phase);
-      if (phaseOver) break;
-    }
+  } finally {
+    tf.dispose(optimizers.flatMap((o) => o.owned));
   }
+  await storage.write('metrics.jsonl', run.state.history.map((r) => JSON.stringify(r)).join('\n') + '\n');
+}
 
-  function finishPhase(earlyStopping: boolean) {
-    if (earlyStopping && bestWeights && state.best) {
-      model.setWeights(bestWeights);
-      events?.onMessage?.(
-        `${label}: restored the weights of epoch ${state.best.epoch} (best validation ${state.best.value.toFixed(4)})`,
-      );
-    }
-    state.phase++;
-    state.epoch = 0;
-    state.done = state.phase >= distiller.phases.length;
-  }
-
-  function runEpoch(phase: Phase, phaseOptimizers: tf.Optimizer[], epoch: number): EpochRecord {
-    const started = performance.now();
-    const rate = config.optimizer.learningRate * scheduleFactor(config, epoch);
-    phase.groups.forEach((group, g) => setLearningRate(phaseOptimizers[g], rate * group.lrMultiplier));
-    const sums: Record<string, number> = {};
-    let count = 0;
-    const order = shuffle.permutation(options.train.size);
-    const groupOf = new Map(
-      phase.groups.flatMap((group, g) => group.variables.map((v) => [v.name, g] as const)),
-    );
-    const allVariables = phase.groups.flatMap((g) => g.variables);
-    let batchIndex = 0;
-    for (const batch of batches(options.train, config.batchSize, { order, transform: trainTransform })) {
-      let names: string[] = [];
-      const values = tf.tidy(() => {
-        let termValues: Tensor | undefined;
-        const { grads } = tf.variableGrads(() => {
-          const terms = phase.losses(batch, { epoch });
-          const decay = weightDecayTerm(phase.groups, config.optimizer.weightDecay);
-          if (decay) terms.weight_decay = decay;
-          names = Object.keys(terms);
-          if (names.length === 0) throw new Error(`${label}: phase ${phase.name} has no loss terms`);
-          termValues = tf.keep(tf.stack(names.map((n) => terms[n])));
-          return tf.addN(Object.values(terms)) as Scalar;
-        }, allVariables);
-        phase.groups.forEach((_, g) => {
-          const mine = Object.fromEntries(Object.entries(grads).filter(([name]) => groupOf.get(name) === g));
-          phaseOptimizers[g].applyGradients(mine);
-        });
-        return termValues!;
-      });
-      const read = values.dataSync();
-      values.dispose();
-      tf.dispose([...batch.inputs, batch.target]);
-      names.forEach((name, i) => {
-        if (!Number.isFinite(read[i])) {
-          throw new NonFiniteLossError(
-            `${label}: loss term "${name}" is ${read[i]} in phase ${phase.name}, epoch ${epoch + 1}, batch ${batchIndex + 1}` +
-              ' (lower the learning rate or check the inputs)',
-          );
-        }
-        sums[name] = (sums[name] ?? 0) + read[i] * batch.size;
-      });
-      count += batch.size;
-      events?.onBatch?.({
-        label,
-        phase: phase.name,
-        epoch: epoch + 1,
-        batch: ++batchIndex,
-        batches: Math.ceil(options.train.size / config.batchSize),
-      });
-    }
-    return {
-      label,
-      phase: phase.name,
-      epoch: epoch + 1,
-      losses: Object.fromEntries(Object.entries(sums).map(([name, sum]) => [name, sum / count])),
-      learningRate: rate,
-      seconds: (performance.now() - started) / 1000,
-    };
-  }
-
-  optimizers.flat().forEach((o) => o.dispose());
-  tf.dispose(bestWeights ?? []);
-  const main = state.history.filter((r) => r.phase === distiller.phases[distiller.phases.length - 1].name);
+function summary(run: TrainingRun, options: TrainOptions): TrainResult {
+  const { history, best } = run.state;
+  const phases = options.distiller.phases;
+  const main = history.filter((r) => r.phase === phases[phases.length - 1]?.name);
   return {
-    history: state.history,
-    bestEpoch: state.best?.epoch ?? main.length,
+    history,
+    bestEpoch: best?.epoch ?? main.length,
     epochs: main.length,
-    validation: validate(),
+    validation: validate(options),
   };
 }

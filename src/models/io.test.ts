@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { tf } from '../engine/tf.js';
 import { initBackend } from '../engine/backend.js';
 import { buildRecommender } from './recommender.js';
-import { loadModel, loadTensors, saveModel, saveTensors } from './io.js';
+import { loadModel, saveModel } from './io.js';
 import { tinyResNet } from '../distill/testing/models.js';
 
 let dir: string;
@@ -99,50 +99,6 @@ test('a manifest that does not fit the model names the file and the weight', asy
   );
   await edit((weights) => (weights[0].quantization = { dtype: 'uint8', scale: 1, min: 0 }));
   await assert.rejects(loadModel(folder), /model\.json: weight "user_embedding\/embeddings" is quantized/);
-});
-
-test('named tensors round-trip (float32 and int32) and bad files are named', async () => {
-  const file = join(dir, 'state.tensors');
-  const tensors = {
-    a: tf.tensor2d([
-      [1.5, -2],
-      [3, 4],
-    ]),
-    'b/c': tf.tensor1d([7, 8, 9], 'int32'),
-    empty: tf.zeros([0, 3]),
-  };
-  await saveTensors(file, tensors);
-  const loaded = await loadTensors(file);
-  assert.deepEqual(Object.keys(loaded), Object.keys(tensors));
-  for (const [name, t] of Object.entries(tensors)) {
-    assert.equal(loaded[name].dtype, t.dtype);
-    assert.deepEqual(loaded[name].shape, t.shape);
-    assert.deepEqual(Array.from(loaded[name].dataSync()), Array.from(t.dataSync()));
-  }
-  await assert.rejects(
-    saveTensors(file, { flags: tf.tensor1d([1], 'bool') }),
-    /state\.tensors: "flags" has dtype bool; only float32 and int32 are stored/,
-  );
-  assert.deepEqual(Array.from((await loadTensors(file)).a.dataSync()), [1.5, -2, 3, 4], 'file kept');
-
-  const bytes = await readFile(file);
-  await writeFile(file, bytes.subarray(0, bytes.length - 4));
-  await assert.rejects(loadTensors(file), /state\.tensors: "b\/c" needs 12 bytes .* the file ends first/);
-  await writeFile(file, Buffer.concat([bytes, Buffer.alloc(4)]));
-  await assert.rejects(
-    loadTensors(file),
-    /state\.tensors: expected 28 bytes of values for the 3 tensors .* found 32/,
-  );
-  // Same length, so only the header's content is wrong.
-  await writeFile(file, Buffer.from(bytes.toString('latin1').replace('"int32"', '"int64"'), 'latin1'));
-  await assert.rejects(
-    loadTensors(file),
-    /state\.tensors: the header is not as expected:\n.*\n.*at \["b\/c"\]\.dtype/,
-  );
-  await writeFile(file, bytes.subarray(0, 40));
-  await assert.rejects(loadTensors(file), /state\.tensors: the header needs \d+ bytes, but the file has 40/);
-  await writeFile(file, 'hello');
-  await assert.rejects(loadTensors(file), /state\.tensors: not a talking-models tensor file/);
 });
 
 /**

@@ -2,12 +2,12 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { tf, type LayersModel, type Tensor } from '../engine/tf.js';
+import { tf, type LayersModel } from '../engine/tf.js';
 // Registers the project's own layer classes, so that every model this module loads can use them.
 import './factor_product.js';
 
 /**
- * Model and tensor files with Node's fs, so that models save and load without tfjs-node. A model
+ * Model files with Node's fs, so that models save and load without tfjs-node. A model
  * is a folder with tfjs's own layout (`model.json` + `weights.bin`), readable by
  * `tf.loadLayersModel` in a browser too. Every write goes to a temporary name first and is renamed
  * into place, so an interrupted save leaves the previous files, never half-written ones.
@@ -172,87 +172,4 @@ export async function loadModel(path: string): Promise<LayersModel> {
   } catch (error) {
     throw new Error(`${jsonFile}: ${(error as Error).message}`);
   }
-}
-
-const TENSORS_MAGIC = 'talking-models tensors 1\n';
-/** The stored dtypes, both 4 bytes per value. */
-const TENSOR_DTYPES = ['float32', 'int32'] as const;
-
-/**
- * Saves named tensors to one file: a magic line, a 4-byte header length, a JSON header of
- * {name: {dtype, shape, offset}} and the raw little-endian values. Used for optimizer state and
- * other checkpoint parts that are not models.
- */
-export async function saveTensors(file: string, tensors: Record<string, Tensor>): Promise<void> {
-  const header: Record<string, { dtype: string; shape: number[]; offset: number }> = {};
-  const chunks: Uint8Array[] = [];
-  let offset = 0;
-  for (const [name, tensor] of Object.entries(tensors)) {
-    if (!(TENSOR_DTYPES as readonly string[]).includes(tensor.dtype)) {
-      throw new Error(
-        `${file}: "${name}" has dtype ${tensor.dtype}; only ${TENSOR_DTYPES.join(' and ')} are stored`,
-      );
-    }
-    const values = tensor.dataSync() as Float32Array | Int32Array;
-    header[name] = { dtype: tensor.dtype, shape: tensor.shape, offset };
-    chunks.push(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-    offset += values.byteLength;
-  }
-  const headerBytes = Buffer.from(JSON.stringify(header));
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(headerBytes.length);
-  await writeFileAtomic(file, Buffer.concat([Buffer.from(TENSORS_MAGIC), length, headerBytes, ...chunks]));
-}
-
-const tensorHeaderSchema = z.record(
-  z.string(),
-  z.object({
-    dtype: z.enum(TENSOR_DTYPES),
-    shape: z.array(z.int().nonnegative()),
-    offset: z.int().nonnegative(),
-  }),
-);
-
-/** Loads tensors saved by `saveTensors`. */
-export async function loadTensors(file: string): Promise<Record<string, Tensor>> {
-  const data = await readOrExplain(file, 'saved tensors');
-  const magic = Buffer.from(TENSORS_MAGIC);
-  if (data.length < magic.length + 4 || !data.subarray(0, magic.length).equals(magic)) {
-    throw new Error(
-      `${file}: not a talking-models tensor file (expected it to start with "${TENSORS_MAGIC.trim()}")`,
-    );
-  }
-  const bodyStart = magic.length + 4 + data.readUInt32LE(magic.length);
-  if (bodyStart > data.length) {
-    throw new Error(
-      `${file}: the header needs ${bodyStart} bytes, but the file has ${data.length} (truncated?)`,
-    );
-  }
-  const header = parseJson(
-    file,
-    data.subarray(magic.length + 4, bodyStart).toString('utf8'),
-    tensorHeaderSchema,
-    'the header',
-  );
-  const entries = Object.entries(header).map(([name, { dtype, shape, offset }]) => {
-    const bytes = 4 * tf.util.sizeFromShape(shape);
-    if (bodyStart + offset + bytes > data.length) {
-      throw new Error(`${file}: "${name}" needs ${bytes} bytes at offset ${offset}, but the file ends first`);
-    }
-    return { name, dtype, shape, start: bodyStart + offset, bytes };
-  });
-  const valueBytes = entries.reduce((total, entry) => total + entry.bytes, 0);
-  if (bodyStart + valueBytes !== data.length) {
-    throw new Error(
-      `${file}: expected ${valueBytes} bytes of values for the ${entries.length} tensors in the header, ` +
-        `found ${data.length - bodyStart}`,
-    );
-  }
-  return Object.fromEntries(
-    entries.map(({ name, dtype, shape, start, bytes }) => {
-      const copy = data.buffer.slice(data.byteOffset + start, data.byteOffset + start + bytes);
-      const values = dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy);
-      return [name, tf.tensor(values, shape, dtype)];
-    }),
-  );
 }

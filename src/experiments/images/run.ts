@@ -15,6 +15,7 @@ import {
   splitImages,
   type ImageSet,
 } from '../../data/images/image_set.js';
+import { fileStorage } from '../../storage/files.js';
 import { distill } from '../../distill/distill.js';
 import type { MethodInput } from '../../distill/methods/registry.js';
 import { evaluate } from '../../distill/evaluate.js';
@@ -176,7 +177,7 @@ export async function runImageTransfer(options: ImageRunOptions): Promise<Result
       task: 'classification',
       data: { train: imageDataset(split.train), validation: imageDataset(split.validation) },
       training: { ...config.training, seed: cell.seed },
-      outDir: join(outDir, 'runs', cellId(cell)),
+      storage: fileStorage(join(outDir, 'runs', cellId(cell))),
       resume: true,
       augment: augmentation,
       preprocess,

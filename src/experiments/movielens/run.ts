@@ -5,6 +5,7 @@ import { locateDataset, cacheDirectory } from '../../data/download.js';
 import { loadMovieLens } from '../../data/movielens/load.js';
 import { filterGenre, ratingsDataset, type MovieLens, type Ratings } from '../../data/movielens/ratings.js';
 import { meanRating, trainRatingTeacher } from './teacher.js';
+import { fileStorage } from '../../storage/files.js';
 import { distill } from '../../distill/distill.js';
 import type { MethodInput } from '../../distill/methods/registry.js';
 import { evaluate } from '../../distill/evaluate.js';
@@ -122,7 +123,7 @@ async function runCell(
     task: 'regression',
     data: { train: genre(splits.train), validation: genre(splits.validation) },
     training: { ...config.training, clip, seed: key.seed },
-    outDir: join(options.outDir, 'runs', cellId(key)),
+    storage: fileStorage(join(options.outDir, 'runs', cellId(key))),
     resume: options.resume || !!options.worker,
     events: options.progress.training,
   });
