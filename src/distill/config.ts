@@ -66,7 +66,7 @@ export const talkingSchema = fields({
   name: z.literal('talking'),
   /** m, the size of the shared message space. */
   messageSize: z.number().int().positive().default(32),
-  /** Encoders and decoders: `depth` dense layers, ReLU between, hidden width max(dim, m) unless `width` is set. */
+  /** Encoders and decoders: `depth` dense layers, ReLU between, hidden width max(dim, m) (at most 1024) unless `width` is set. */
   channel: fields({
     depth: z.number().int().min(1).default(2),
     width: z.number().int().positive().optional(),

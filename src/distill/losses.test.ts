@@ -140,3 +140,15 @@ test('relational KD angle term equals a loop over every triplet', () => {
   });
   close(value(loss), expected, 'angle term');
 });
+
+test('relational KD on a batch of one is 0 with a finite gradient, not 0/0', () => {
+  const s = tf.variable(tf.tensor2d([[0.3, -1.2]]));
+  const t = tf.tensor2d([[2, 1]]);
+  const { value: loss, grads } = tf.variableGrads(
+    () => relationalKdLoss(s, t, { distanceWeight: 25, angleWeight: 50 }),
+    [s],
+  );
+  assert.equal(value(loss), 0);
+  assert.ok(Array.from(grads[s.name].dataSync()).every(Number.isFinite), 'finite gradient');
+  tf.dispose([s, t, loss, grads[s.name]]);
+});

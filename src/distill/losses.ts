@@ -101,7 +101,8 @@ export function relationalKdLoss(
   return tf.tidy(() => {
     const [s, t] = [rows(student), rows(teacher)];
     const n = s.shape[0];
-    const offDiagonal = n * (n - 1);
+    // A batch of one has no pairs (0/0 below); its terms are 0. The last batch of an epoch can be one example.
+    const offDiagonal = Math.max(1, n * (n - 1));
     const normalised = (x: tf.Tensor2D) => {
       const d = pairwiseDistances(x);
       return d.div(d.sum().div(offDiagonal).maximum(1e-12));

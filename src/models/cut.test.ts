@@ -5,6 +5,7 @@ import { initBackend } from '../engine/backend.js';
 import { buildRecommender } from './recommender.js';
 import { ModelGraph, runModel } from './cut.js';
 import { tinyResNet } from '../distill/testing/models.js';
+import { buildResNet } from './resnet.js';
 
 before(() => initBackend('cpu'));
 
@@ -116,4 +117,68 @@ test('a Sequential model is cut like a functional one', () => {
   const x = tf.tensor2d([[0.5, -1]]);
   const h1 = graph.run({ [graph.inputNames[0]]: x }, ['seq_h1'], false).seq_h1;
   assertAllClose(graph.run({ seq_h1: h1 }, ['seq_out'], false).seq_out, model.predict(x) as tf.Tensor);
+});
+
+/**
+ * Counts the parent look-ups a call makes: a guard on the graph walk's cost that does not time
+ * anything. Walking every path instead of every layer made lowerCut exponential in the number of
+ * residual blocks (a ResNet-56 has 2^27 paths from input to output).
+ */
+function parentLookups(graph: ModelGraph, call: () => void): number {
+  const parents = (graph as unknown as { parents: Map<string, string[]> }).parents;
+  const get = parents.get.bind(parents);
+  let count = 0;
+  parents.get = (name: string) => (count++, get(name));
+  try {
+    call();
+  } finally {
+    parents.get = get;
+  }
+  return count;
+}
+
+test('lowerCut of a ResNet-56 is its stem, found in a walk quadratic in the layers at most', () => {
+  const model = buildResNet({
+    inputShape: [8, 8, 3],
+    widths: [2, 4, 8],
+    blocksPerStage: 9,
+    classes: 2,
+    seed: 1,
+  });
+  const graph = new ModelGraph(model);
+  let cut = '';
+  const lookups = parentLookups(graph, () => (cut = graph.lowerCut()));
+  assert.equal(cut, 'stem_relu');
+  const separators = graph.separators(graph.penultimate());
+  assert.ok(separators.includes('stage3_block9_out') && !separators.includes('stage3_block9_conv1'));
+  const layers = model.layers.length;
+  assert.ok(lookups < 4 * layers * layers, `${lookups} parent look-ups for ${layers} layers`);
+  const started = performance.now();
+  graph.lowerCut();
+  // A loose bound only as a second guard (the exponential walk took seconds at 21 blocks).
+  assert.ok(performance.now() - started < 2000);
+});
+
+test('lowerCut of a 12-block transformer-like graph (two residual branches a block) is its embedding', () => {
+  const input = tf.input({ shape: [16], name: 'tokens' });
+  let x = tf.layers.dense({ units: 8, name: 'embed' }).apply(input) as tf.SymbolicTensor;
+  const residual = (x: tf.SymbolicTensor, name: string) => {
+    const norm = tf.layers.layerNormalization({ name: `${name}_norm` }).apply(x) as tf.SymbolicTensor;
+    const inner = tf.layers.dense({ units: 8, activation: 'relu', name: `${name}_in` }).apply(norm);
+    const out = tf.layers.dense({ units: 8, name: `${name}_out` }).apply(inner) as tf.SymbolicTensor;
+    return tf.layers.add({ name: `${name}_add` }).apply([x, out]) as tf.SymbolicTensor;
+  };
+  for (let b = 1; b <= 12; b++) x = residual(residual(x, `block${b}_attention`), `block${b}_mlp`);
+  const head = tf.layers.dense({ units: 1, name: 'head' }).apply(x) as tf.SymbolicTensor;
+  const graph = new ModelGraph(tf.model({ inputs: input, outputs: head }));
+  let cut = '';
+  const lookups = parentLookups(graph, () => (cut = graph.lowerCut()));
+  assert.equal(cut, 'embed');
+  assert.deepEqual(graph.separators('block2_attention_add'), [
+    'embed',
+    'block1_attention_add',
+    'block1_mlp_add',
+  ]);
+  const layers = graph.model.layers.length;
+  assert.ok(lookups < 4 * layers * layers, `${lookups} parent look-ups for ${layers} layers`);
 });

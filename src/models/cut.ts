@@ -109,11 +109,22 @@ export class ModelGraph {
     return seen;
   }
 
-  /** Whether every path from the model inputs to `target` goes through `cut`. */
+  /**
+   * Whether every path from the model inputs to `target` goes through `cut`: a walk up from
+   * `target` that does not pass `cut` finds no input. Each layer is visited once, so a graph of
+   * many residual blocks (two paths each, 2^blocks paths in all) costs layers + connections.
+   */
   private separates(cut: string, target: string): boolean {
-    const reach = (n: string): boolean =>
-      n !== cut && (this.inputNames.includes(n) || this.parents.get(n)!.some((p) => reach(p)));
-    return !reach(target);
+    const seen = new Set<string>([cut]);
+    const stack = [target];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (seen.has(n)) continue;
+      if (this.inputNames.includes(n)) return false;
+      seen.add(n);
+      stack.push(...this.parents.get(n)!);
+    }
+    return true;
   }
 
   /** The layers strictly after all of `from` on the way to `to`. */

@@ -38,5 +38,8 @@ export function kdPhase(
 /** `kd`: the student learns from the teacher's downstream predictions (a new head where needed). */
 export async function createKd(config: KdConfig, ctx: MethodContext): Promise<Distiller> {
   const teacher = await downstreamTeacher(ctx, config.teacherHead);
-  return fromPhase(ctx, kdPhase(ctx.student, teacher.predict, ctx.task, config));
+  return {
+    ...fromPhase(ctx, kdPhase(ctx.student, teacher.predict, ctx.task, config)),
+    dispose: teacher.dispose,
+  };
 }

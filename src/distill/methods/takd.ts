@@ -21,5 +21,8 @@ export async function createTakd(
   );
   const assistant = ctx.assistant;
   const fromAssistant = (inputs: Tensor[]) => assistant.apply(inputs, { training: false }) as Tensor;
-  return fromPhase(ctx, kdPhase(ctx.student, fromAssistant, ctx.task, config));
+  return {
+    ...fromPhase(ctx, kdPhase(ctx.student, fromAssistant, ctx.task, config)),
+    dispose: teacher.dispose,
+  };
 }

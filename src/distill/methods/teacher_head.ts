@@ -20,7 +20,7 @@ export async function downstreamTeacher(
   ctx: MethodContext,
   mode: 'auto' | 'finetune' | 'keep',
   teacher: LayersModel | undefined = ctx.teacher,
-): Promise<{ predict: Predictor; model: LayersModel }> {
+): Promise<{ predict: Predictor; model: LayersModel; dispose: () => void }> {
   if (!teacher) throw new Error('this method needs a teacher model');
   const differs = outputSize(teacher) !== outputSize(ctx.student);
   if (mode === 'keep' && differs) {
@@ -29,7 +29,11 @@ export async function downstreamTeacher(
     );
   }
   if (mode === 'keep' || (mode === 'auto' && !differs)) {
-    return { predict: (inputs) => teacher.apply(inputs, { training: false }) as Tensor, model: teacher };
+    return {
+      predict: (inputs) => teacher.apply(inputs, { training: false }) as Tensor,
+      model: teacher,
+      dispose: () => {},
+    };
   }
   const graph = new ModelGraph(teacher);
   const features = teacher.getLayer(graph.penultimate()).output as SymbolicTensor;
@@ -43,7 +47,7 @@ export async function downstreamTeacher(
     outputs: head.apply(features) as SymbolicTensor,
     name: 'teacher_downstream',
   });
-  await ctx.fit(
+  const fit = ctx.fit(
     [
       {
         name: 'teacher-head',
@@ -61,5 +65,14 @@ export async function downstreamTeacher(
     withHead,
     'teacher head',
   );
-  return { predict: (inputs) => withHead.apply(inputs, { training: false }) as Tensor, model: withHead };
+  // The head's weights only: disposing `withHead` would dispose the teacher's layers with it.
+  await fit.catch((error: unknown) => {
+    head.dispose();
+    throw error;
+  });
+  return {
+    predict: (inputs) => withHead.apply(inputs, { training: false }) as Tensor,
+    model: withHead,
+    dispose: () => head.dispose(),
+  };
 }

@@ -5,7 +5,7 @@ import { Random } from '../../../engine/random.js';
 export interface ChannelShape {
   messageSize: number;
   depth: number;
-  /** Hidden width; default max(dim, messageSize). */
+  /** Hidden width; default max(dim, messageSize), at most MAX_DEFAULT_WIDTH. */
   width?: number;
   pooling: 'average' | 'flatten';
   decoderGrid: number;
@@ -27,9 +27,16 @@ function denseStack(x: SymbolicTensor, widths: number[], random: Random, prefix:
 
 const isFeatureMap = (shape: number[]) => shape.length === 3;
 
+/**
+ * The default hidden width is capped: a flattened feature map (`pooling: 'flatten'`) of e.g.
+ * 16x16x64 has dim 16384, and a 16384x16384 hidden layer (a gigabyte of weights) would run out of
+ * memory or train for days. An explicit `width` is used as given.
+ */
+export const MAX_DEFAULT_WIDTH = 1024;
+
 /** Widths of the dense stack: depth - 1 hidden layers of max(dim, m) (or `width`), then `out`. */
 function stackWidths(channel: ChannelShape, dim: number, out: number): number[] {
-  const hidden = channel.width ?? Math.max(dim, channel.messageSize);
+  const hidden = channel.width ?? Math.min(Math.max(dim, channel.messageSize), MAX_DEFAULT_WIDTH);
   return [...new Array<number>(channel.depth - 1).fill(hidden), out];
 }
 
