@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -10,6 +9,7 @@ import { PNG } from 'pngjs';
 import { Random } from '../../engine/random.js';
 import { loadCifar10, readCifarBatches } from './cifar.js';
 import { loadImageFolderSplit } from './folder.js';
+import { skipWithoutRealData } from '../testing/real_data.js';
 import {
   augment,
   channelStats,
@@ -296,7 +296,7 @@ const realDir =
   process.env.TALKING_MODELS_DATA_DIR && join(process.env.TALKING_MODELS_DATA_DIR, 'cifar-10-batches-bin');
 test(
   'the real CIFAR-10 training batches have the README per-class counts',
-  { skip: !realDir || !existsSync(realDir) },
+  { skip: skipWithoutRealData('cifar-10-batches-bin') },
   async () => {
     const set = await readCifarBatches(realDir!, [
       'data_batch_1.bin',

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadMovieLens } from './load.js';
 import { readMl100k, readMl100kRatings } from './ml100k.js';
 import { excludeGenre, filterGenre, ratingsDataset } from './ratings.js';
+import { skipWithoutRealData } from '../testing/real_data.js';
 
 let root: string;
 before(async () => {
@@ -280,7 +280,7 @@ test('ml-latest(-small): quoted CSV titles with commas, half-star ratings, heade
 const realDir = process.env.TALKING_MODELS_DATA_DIR && join(process.env.TALKING_MODELS_DATA_DIR, 'ml-100k');
 test(
   'the real MovieLens 100K loads with its published counts',
-  { skip: !realDir || !existsSync(realDir) },
+  { skip: skipWithoutRealData('ml-100k') },
   async () => {
     const { data, splits } = await loadMovieLens('ml-100k', realDir!, { seed: 0 });
     assert.deepEqual([data.users, data.items, data.genres.length], [943, 1682, 19]);
