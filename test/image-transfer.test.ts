@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCli } from './cli_runner.js';
 import { writeImageFolder } from './image_folder.js';
+import { skipWithoutRealData } from '../src/data/testing/real_data.js';
 
 let root: string;
 let data: string;
@@ -124,7 +125,7 @@ test('bad class lists and folders are refused with what was expected', async () 
 
 test(
   'the same command reads the CIFAR-10 batches',
-  { skip: !process.env.TALKING_MODELS_DATA_DIR },
+  { skip: skipWithoutRealData('cifar-10-batches-bin') },
   async () => {
     const dir = process.env.TALKING_MODELS_DATA_DIR!;
     if (!existsSync(join(dir, 'cifar-10-batches-bin'))) return;

@@ -29,7 +29,7 @@ test('auto picks tensorflow when tfjs-node is installed, else wasm', async () =>
 
 test(
   'tensorflow without tfjs-node fails with a message that says what to do',
-  { skip: tfjsNodeInstalled },
+  { skip: tfjsNodeInstalled && 'tfjs-node is installed here, so the tensorflow backend loads' },
   async () => {
     await assert.rejects(
       initBackend('tensorflow'),
