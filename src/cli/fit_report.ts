@@ -4,7 +4,7 @@ import type { TensorDataset } from '../data/dataset.js';
 import type { EpochRecord } from '../distill/history.js';
 import type { Metric } from '../distill/evaluate.js';
 import type { TaskKind } from '../distill/method.js';
-import { writeFileAtomic } from '../models/io.js';
+import { writeFileAtomic } from '../storage/files.js';
 import { toSvg } from '../experiments/plots.js';
 
 /** The metric of always predicting the training mean (values) or the most frequent class. */

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { initBackend, type BackendRequest } from '../engine/backend.js';
-import { loadModel, writeFileAtomic } from '../models/io.js';
+import { loadModel } from '../models/io.js';
+import { writeFileAtomic } from '../storage/files.js';
 import { predict, predictedClasses } from '../distill/predict.js';
 import { evaluate } from '../distill/evaluate.js';
 import { checkFits } from '../distill/check_inputs.js';

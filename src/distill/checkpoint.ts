@@ -1,6 +1,6 @@
 import { tf, type LayersModel, type Tensor } from '../engine/tf.js';
 import type { RandomState } from '../engine/random.js';
-import { readText, type RunStorage } from '../storage/storage.js';
+import { readText, switchFiles, type RunStorage } from '../storage/storage.js';
 import type { EpochRecord } from './history.js';
 
 /** Where a training run stands, saved after every epoch so that an interrupted run can resume. */
@@ -49,10 +49,9 @@ const optimizerKey = (g: number, i: number) => `optimizer/${g}/${i}`;
 const bestKey = (i: number) => `best/${i}`;
 
 /**
- * Writes a checkpoint so that a kill at any moment leaves a complete one: the tensors go to a new
- * file named after the epoch count, then checkpoint.json is replaced (one atomic write) to point
- * at it, and only then is the previous tensor file removed. A kill before the switch leaves the
- * previous checkpoint whole; a leftover tensor file is overwritten when that epoch is saved again.
+ * Writes a checkpoint so that a kill at any moment leaves a complete one (`switchFiles`): the
+ * tensors go to a file named after the epoch count, which checkpoint.json then names. A tensor
+ * file left by a kill before the switch is overwritten when that epoch is saved again.
  */
 export async function saveCheckpoint(storage: RunStorage, checkpoint: Checkpoint): Promise<void> {
   const named: Record<string, Tensor> = {};
@@ -63,9 +62,7 @@ export async function saveCheckpoint(storage: RunStorage, checkpoint: Checkpoint
   );
   checkpoint.best?.forEach((w, i) => (named[bestKey(i)] = w));
   const { data, specs } = await tf.io.encodeWeights(named);
-  const previous = (await readIndex(storage))?.weights;
   const weights = `weights-${checkpoint.state.history.length}.bin`;
-  await storage.write(weights, new Uint8Array(data as ArrayBuffer));
   const index: Index = {
     version: 2,
     state: checkpoint.state,
@@ -73,8 +70,12 @@ export async function saveCheckpoint(storage: RunStorage, checkpoint: Checkpoint
     specs,
     optimizerNames: checkpoint.optimizers.map((ws) => ws.map((w) => w.name)),
   };
-  await storage.write(INDEX, JSON.stringify(index));
-  if (previous && previous !== weights) await storage.remove(previous);
+  await switchFiles(
+    storage,
+    { name: weights, data: new Uint8Array(data as ArrayBuffer) },
+    { name: INDEX, text: JSON.stringify(index) },
+    (await readIndex(storage))?.weights,
+  );
 }
 
 async function readIndex(storage: RunStorage): Promise<Index | undefined> {

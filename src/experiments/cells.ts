@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../models/io.js';
+import { writeFileAtomic } from '../storage/files.js';
 import type { CellRecord } from './results.js';
 
 /** A cell's identity, also its file name. */

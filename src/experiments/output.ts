@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../models/io.js';
+import { writeFileAtomic } from '../storage/files.js';
 import { differencesToStudent, learningCurves, toSvg } from './plots.js';
 import { renderReport } from './report.js';
 import { summarize, type CellRecord, type ResultFile } from './results.js';

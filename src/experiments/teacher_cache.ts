@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LayersModel } from '../engine/tf.js';
-import { loadModel, saveModel, writeFileAtomic } from '../models/io.js';
+import { loadModel, saveModel } from '../models/io.js';
+import { writeFileAtomic } from '../storage/files.js';
 
 /** A key over everything that determines a pre-trained teacher: its config and its data. */
 export function teacherKey(config: unknown, dataFingerprint: string): string {

@@ -54,7 +54,9 @@ test('saving over an existing model replaces it whole and leaves no temporary fi
     folder,
   );
   assert.deepEqual(await readdir(parent), ['model']);
-  assert.deepEqual((await readdir(folder)).sort(), ['model.json', 'weights.bin']);
+  const files = (await readdir(folder)).sort();
+  assert.equal(files.length, 2, files.join(', '));
+  assert.match(files[1], /^weights-[0-9a-f]{16}\.bin$/, 'the old weights file is gone');
 });
 
 test('missing, corrupt and truncated model files give errors naming the file', async () => {
@@ -64,10 +66,11 @@ test('missing, corrupt and truncated model files give errors naming the file', a
     loadModel(join(dir, 'nowhere')),
     /nowhere\/model\.json: cannot read the model description \(no such file\)/,
   );
-  await truncate(join(folder, 'weights.bin'), 10);
-  await assert.rejects(loadModel(folder), /weights\.bin: expected \d+ bytes of weights .* found 10/);
-  await rm(join(folder, 'weights.bin'));
-  await assert.rejects(loadModel(folder), /weights\.bin: cannot read model weights \(no such file\)/);
+  const weights = (await readdir(folder)).find((f) => f.startsWith('weights-'))!;
+  await truncate(join(folder, weights), 10);
+  await assert.rejects(loadModel(folder), /weights-\w+\.bin: expected \d+ bytes of weights .* found 10/);
+  await rm(join(folder, weights));
+  await assert.rejects(loadModel(folder), /weights-\w+\.bin: cannot read model weights \(no such file\)/);
   await writeFile(join(folder, 'model.json'), '{"modelTopology": ');
   await assert.rejects(loadModel(folder), /broken\/model\.json: the model description is not valid JSON/);
   await writeFile(join(folder, 'model.json'), '{"format": "layers-model", "modelTopology": {}}');
@@ -108,8 +111,9 @@ test('a manifest that does not fit the model names the file and the weight', asy
  */
 async function shardLikeConverter(folder: string, shardBytes: number): Promise<number> {
   const json = JSON.parse(await readFile(join(folder, 'model.json'), 'utf8'));
-  const data = await readFile(join(folder, 'weights.bin'));
-  await rm(join(folder, 'weights.bin'));
+  const weightsFile = join(folder, json.weightsManifest[0].paths[0]);
+  const data = await readFile(weightsFile);
+  await rm(weightsFile);
   const specs = json.weightsManifest[0].weights as { shape: number[] }[];
   const half = Math.ceil(specs.length / 2);
   const bytesOf = (list: { shape: number[] }[]) =>

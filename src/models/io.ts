@@ -1,20 +1,21 @@
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { tf, type LayersModel } from '../engine/tf.js';
+import { fileStorage } from '../storage/files.js';
+import { readText, switchFiles, type RunStorage } from '../storage/storage.js';
 // Registers the project's own layer classes, so that every model this module loads can use them.
 import './factor_product.js';
 
 /**
  * Model files with Node's fs, so that models save and load without tfjs-node. A model
- * is a folder with tfjs's own layout (`model.json` + `weights.bin`), readable by
- * `tf.loadLayersModel` in a browser too. Every write goes to a temporary name first and is renamed
- * into place, so an interrupted save leaves the previous files, never half-written ones.
+ * is a folder with tfjs's own layout (`model.json` + one weights file), readable by
+ * `tf.loadLayersModel` in a browser too.
  */
 
 const MODEL_JSON = 'model.json';
-const WEIGHTS_BIN = 'weights.bin';
 
 const BYTES_PER_ELEMENT: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
 
@@ -58,42 +59,6 @@ function expectedBytes(specs: tf.io.WeightsManifestEntry[], file: string): numbe
   }, 0);
 }
 
-/**
- * Writes a file and flushes it to the disk, so that a later rename cannot reach the disk before
- * the data (after a power cut that would leave an empty file under the final name).
- */
-async function writeDurably(file: string, data: string | Uint8Array): Promise<void> {
-  const handle = await open(file, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
- * Replaces folder `dir` by a folder written completely beside it first, so an interruption leaves
- * either the old model or the new one, never half of each.
- */
-export async function replaceFolder(dir: string, write: (tmp: string) => Promise<void>): Promise<void> {
-  const tmp = `${dir}.tmp-${process.pid}`;
-  const old = `${dir}.old-${process.pid}`;
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true });
-  await write(tmp);
-  if (existsSync(dir)) await rename(dir, old);
-  await rename(tmp, dir);
-  await rm(old, { recursive: true, force: true });
-}
-
-/** Writes a file by renaming a complete temporary copy over it. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeDurably(tmp, data);
-  await rename(tmp, file);
-}
-
 async function readOrExplain(file: string, what: string): Promise<Buffer> {
   try {
     return await readFile(file);
@@ -103,25 +68,45 @@ async function readOrExplain(file: string, what: string): Promise<Buffer> {
   }
 }
 
-/** Saves a model (topology and weights) to a folder. */
+/**
+ * Saves a model (topology and weights) to a folder, replacing a model saved there before: the
+ * weights go to a file named by their hash, then model.json, which names that file, is replaced
+ * in one atomic write. A kill at any moment leaves a complete model, the old one or the new one.
+ */
 export async function saveModel(model: LayersModel, dir: string): Promise<void> {
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
-      const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-      await replaceFolder(dir, async (tmp) => {
-        await writeDurably(join(tmp, WEIGHTS_BIN), new Uint8Array(weightData));
-        const modelJson = {
-          format: artifacts.format,
-          generatedBy: artifacts.generatedBy,
-          convertedBy: 'talking-models',
-          modelTopology: artifacts.modelTopology,
-          weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs }],
-        };
-        await writeDurably(join(tmp, MODEL_JSON), JSON.stringify(modelJson));
-      });
+      const weightData = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData));
+      const storage = fileStorage(dir);
+      const weights = `weights-${createHash('sha256').update(weightData).digest('hex').slice(0, 16)}.bin`;
+      const modelJson = {
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: 'talking-models',
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [weights], weights: artifacts.weightSpecs }],
+      };
+      await switchFiles(
+        storage,
+        { name: weights, data: weightData },
+        { name: MODEL_JSON, text: JSON.stringify(modelJson) },
+        await previousWeights(storage),
+      );
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     }),
   );
+}
+
+/** The weights file a model.json already in the folder names, to remove once it is replaced. */
+async function previousWeights(storage: RunStorage): Promise<string | undefined> {
+  const text = await readText(storage, MODEL_JSON);
+  if (text === undefined) return undefined;
+  try {
+    return (JSON.parse(text) as { weightsManifest?: { paths?: string[] }[] }).weightsManifest?.[0]
+      ?.paths?.[0];
+  } catch {
+    return undefined; // not a model of ours: nothing of it is removed
+  }
 }
 
 /**

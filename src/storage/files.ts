@@ -1,7 +1,27 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../models/io.js';
 import { toBytes, type RunStorage } from './storage.js';
+
+/**
+ * Writes a file and flushes it to the disk, so that a later rename cannot reach the disk before
+ * the data (after a power cut that would leave an empty file under the final name).
+ */
+async function writeDurably(file: string, data: string | Uint8Array): Promise<void> {
+  const handle = await open(file, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes a file by renaming a complete temporary copy over it. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  await writeDurably(tmp, data);
+  await rename(tmp, file);
+}
 
 /** A run's storage in a folder of the file system; every write is atomic (a renamed whole copy). */
 export function fileStorage(dir: string): RunStorage {

@@ -39,3 +39,19 @@ export function memoryStorage(files = new Map<string, Uint8Array>(), prefix = ''
     where: (name) => (name ? key(name) : prefix || '(memory)'),
   };
 }
+
+/**
+ * Replaces a data file and the index that names it so that a kill at any moment leaves a complete
+ * pair, the old or the new: the data goes to its new name first, then the index is replaced (one
+ * atomic write), and only then is the data file the old index named removed.
+ */
+export async function switchFiles(
+  storage: RunStorage,
+  file: { name: string; data: Uint8Array },
+  index: { name: string; text: string },
+  previous: string | undefined,
+): Promise<void> {
+  await storage.write(file.name, file.data);
+  await storage.write(index.name, index.text);
+  if (previous && previous !== file.name) await storage.remove(previous);
+}
