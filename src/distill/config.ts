@@ -14,6 +14,14 @@ const teacherHead = z
 
 const layerName = z.string().min(1);
 
+/**
+ * Which teacher a method learns from: the pre-trained one, or a control with the same architecture
+ * at untrained weights drawn from the run's seed (method.md, Controls), which shows how much of the
+ * method's effect is the teacher's knowledge rather than regularisation by the extra losses.
+ */
+const teacherInit = z.enum(['pretrained', 'random']).default('pretrained');
+const teacherOptions = fields({ init: teacherInit }).prefault({});
+
 export const studentSchema = fields({ name: z.literal('student') });
 
 export const kdSchema = fields({
@@ -22,6 +30,7 @@ export const kdSchema = fields({
   /** Weight of the distillation term; the task term gets 1 - alpha. */
   alpha: z.number().min(0).max(1).default(0.5),
   teacherHead,
+  teacher: teacherOptions,
 });
 
 export const fitnetSchema = fields({
@@ -30,6 +39,7 @@ export const fitnetSchema = fields({
   beta: z.number().min(0).default(1),
   studentLayer: layerName.optional(),
   teacherLayer: layerName.optional(),
+  teacher: teacherOptions,
 });
 
 export const rkdSchema = fields({
@@ -43,6 +53,7 @@ export const rkdSchema = fields({
   relationSize: z.number().int().min(3).default(64),
   studentLayer: layerName.optional(),
   teacherLayer: layerName.optional(),
+  teacher: teacherOptions,
 });
 
 export const dkdSchema = fields({
@@ -53,6 +64,7 @@ export const dkdSchema = fields({
   /** Epochs over which the DKD term ramps up linearly from 0, as in the paper's code. */
   warmupEpochs: z.number().int().min(0).default(5),
   teacherHead,
+  teacher: teacherOptions,
 });
 
 export const takdSchema = fields({
@@ -60,47 +72,82 @@ export const takdSchema = fields({
   temperature: z.number().positive().default(4),
   alpha: z.number().min(0).max(1).default(0.5),
   teacherHead,
+  teacher: teacherOptions,
 });
 
-export const talkingSchema = fields({
-  name: z.literal('talking'),
-  /** m, the size of the shared message space. */
-  messageSize: z.number().int().positive().default(32),
-  /** Encoders and decoders: `depth` dense layers, ReLU between, hidden width max(dim, m) (at most 1024) unless `width` is set. */
-  channel: fields({
-    depth: z.number().int().min(1).default(2),
-    width: z.number().int().positive().optional(),
-    /** How an encoder reads a feature map: global average pooling or flattening. */
-    pooling: z.enum(['average', 'flatten']).default('average'),
-    /** Side of the grid a feature-map decoder produces before upsampling to the map's size. */
-    decoderGrid: z.number().int().positive().default(4),
-  }).prefault({}),
-  /**
-   * The communication layer pairs (a_1, b_1) .. (a_{N+1}, b_{N+1}), N = rounds; default: the lower
-   * cut and the penultimate representation of each model.
-   */
-  layers: z
-    .array(fields({ student: layerName, teacher: layerName }))
-    .min(2)
-    .optional(),
-  /** w1, w2, w3 of method.md. */
-  weights: fields({
-    interact: z.number().min(0).default(1),
-    mc: z.number().min(0).default(0.1),
-    sc: z.number().min(0).default(0.1),
-  }).prefault({}),
-  distance: z.enum(['mse', 'cosine', 'smoothL1']).default('mse'),
-  /** Epochs training only encoders/decoders on L_MC + L_SC before the main phase. */
-  handshakeEpochs: z.number().int().min(0).default(0),
-  teacher: fields({
-    mode: z.enum(['frozen', 'finetune']).default('frozen'),
-    /** Learning rate of the fine-tuned teacher layers relative to the student's. */
-    lrMultiplier: z.number().positive().default(0.1),
-  }).prefault({}),
-  /** Whether the first L_interact term's gradients flow into the answer s_k (else only into the student). */
-  answerGradients: z.boolean().default(true),
-  /** The task term of L_interact: the answer, read by the student's upper layers, must solve the task. */
-  interactTask: z.boolean().default(true),
-});
+/** talking's settings under the name `name`, with the kd term's weight `kd` by default. */
+const talkingFields = <Name extends string>(name: Name, kd: number) =>
+  fields({
+    name: z.literal(name),
+    /** m, the size of the shared message space. */
+    messageSize: z.number().int().positive().default(32),
+    /** Encoders and decoders: `depth` dense layers, ReLU between, hidden width max(dim, m) (at most 1024) unless `width` is set. */
+    channel: fields({
+      depth: z.number().int().min(1).default(2),
+      width: z.number().int().positive().optional(),
+      /** How an encoder reads a feature map: global average pooling or flattening. */
+      pooling: z.enum(['average', 'flatten']).default('average'),
+      /** Side of the grid a feature-map decoder produces before upsampling to the map's size. */
+      decoderGrid: z.number().int().positive().default(4),
+    }).prefault({}),
+    /**
+     * The communication layer pairs (a_1, b_1) .. (a_{N+1}, b_{N+1}), N = rounds; default: the lower
+     * cut and the penultimate representation of each model.
+     */
+    layers: z
+      .array(fields({ student: layerName, teacher: layerName }))
+      .min(2)
+      .optional(),
+    /**
+     * Where the default pairs put the answer (a_2, b_2): the penultimate representations, or the
+     * models' outputs (an answer at the level of predictions). Only without `layers`.
+     */
+    answerAt: z.enum(['penultimate', 'output']).optional(),
+    /**
+     * How the teacher reads a message (method.md, Revision 2): `none` r = D_T(q); `residual`
+     * r = h_T(x) + D_T(q), D_T starting at zero; `concat` r = D_T([q, E_T(h_T(x))]).
+     */
+    reading: z.enum(['none', 'residual', 'concat']).default('none'),
+    /**
+     * Which message L_SC's teacher term decodes into h_T(x): the student's (`student`, method.md:
+     * dist(r_k, h_T)), or the teacher's own, E_T(h_T(x)) (`own`). With a reading that sees h_T(x),
+     * `student` is minimised by ignoring q; `own` only asks that the teacher's own message leaves its
+     * state as it is, and leaves the reading of the student's message to L_interact.
+     */
+    scTeacher: z.enum(['student', 'own']).default('student'),
+    /**
+     * L_interact's gradients stop at the teacher's side of the channel (the issue's "translator"):
+     * E_T and D_T learn only from L_MC and L_SC, the student's decoder D_S learns to read the answer.
+     */
+    translator: z.boolean().default(false),
+    /** w1, w2, w3 of method.md, and the kd term's alpha (method.md, Controls and compositions). */
+    weights: fields({
+      interact: z.number().min(0).default(1),
+      mc: z.number().min(0).default(0.1),
+      sc: z.number().min(0).default(0.1),
+      /** As in `kd`: the kd term gets `kd`, L_task 1 - `kd`; 0 leaves the kd term out. */
+      kd: z.number().min(0).max(1).default(kd),
+    }).prefault({}),
+    /** The kd term's temperature (classes) and the teacher's downstream head, as in `kd`. */
+    temperature: z.number().positive().default(4),
+    teacherHead,
+    distance: z.enum(['mse', 'cosine', 'smoothL1']).default('mse'),
+    /** Epochs training only encoders/decoders on L_MC + L_SC before the main phase. */
+    handshakeEpochs: z.number().int().min(0).default(0),
+    teacher: fields({
+      mode: z.enum(['frozen', 'finetune']).default('frozen'),
+      /** Learning rate of the fine-tuned teacher layers relative to the student's. */
+      lrMultiplier: z.number().positive().default(0.1),
+      init: teacherInit,
+    }).prefault({}),
+    /** Whether the first L_interact term's gradients flow into the answer s_k (else only into the student). */
+    answerGradients: z.boolean().default(true),
+    /** The task term of L_interact: the answer, read by the student's upper layers, must solve the task. */
+    interactTask: z.boolean().default(true),
+  });
 
-export type TalkingConfig = z.output<typeof talkingSchema>;
+export const talkingSchema = talkingFields('talking', 0);
+/** Talking on top of plain distillation: the kd term at kd's default alpha. */
+export const talkingKdSchema = talkingFields('talking+kd', 0.5);
+
+export type TalkingConfig = z.output<typeof talkingSchema> | z.output<typeof talkingKdSchema>;

@@ -2,7 +2,7 @@ import type { LayersModel } from '../engine/tf.js';
 import { Random } from '../engine/random.js';
 import type { RowTransform, TensorDataset } from '../data/dataset.js';
 import { parseTrainingConfig, type TrainingConfig, type TrainingInput } from './training-config.js';
-import type { MethodContext, TaskKind } from './method.js';
+import type { Distiller, MethodContext, TaskKind } from './method.js';
 import {
   createDistiller,
   parseMethodConfig,
@@ -14,9 +14,10 @@ import { checkDistillInputs } from './check_inputs.js';
 import type { Metric } from './evaluate.js';
 import type { EpochRecord } from './history.js';
 import type { RunStorage } from '../storage/storage.js';
+import { randomTeacher } from './random_teacher.js';
 
 export interface DistillOptions {
-  /** The pre-trained model (not needed by `student`). */
+  /** The pre-trained model (not needed by `student`); a method's `teacher.init: 'random'` uses an untrained copy. */
   teacher?: LayersModel;
   /** The small downstream model; trained in place and returned. */
   student: LayersModel;
@@ -71,6 +72,12 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   const training = parseTrainingConfig(options.training);
   if (method.name !== 'student' && !options.teacher)
     throw new Error(`Method "${method.name}" needs a teacher model`);
+  // The random-teacher control: the same architecture, untrained, drawn from the run's seed.
+  const random = method.name !== 'student' && method.teacher.init === 'random';
+  const teacher =
+    random && options.teacher
+      ? await randomTeacher(options.teacher, new Random(training.seed).derive('random-teacher'))
+      : options.teacher;
   const history: EpochRecord[] = [];
   const common = {
     task: options.task,
@@ -83,7 +90,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     events: options.events,
   };
   const ctx: MethodContext = {
-    teacher: options.teacher,
+    teacher,
     student: options.student,
     assistant: options.assistant,
     task: options.task,
@@ -100,8 +107,9 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       history.push(...result.history);
     },
   };
-  const distiller = await createDistiller(method, ctx);
+  let distiller: Distiller | undefined;
   try {
+    distiller = await createDistiller(method, ctx);
     const result = await trainLoop({
       ...common,
       distiller,
@@ -121,6 +129,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
-    distiller.dispose();
+    distiller?.dispose();
+    if (random) teacher?.dispose();
   }
 }

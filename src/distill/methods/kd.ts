@@ -9,29 +9,44 @@ import { fromPhase } from './single_phase.js';
 
 type KdConfig = z.output<typeof kdSchema>;
 
+/** What the kd terms need: the mix and the temperature of the soft targets. */
+export interface KdSettings {
+  temperature: number;
+  alpha: number;
+}
+
 /**
- * Hinton et al. 2015: (1 - alpha) * task + alpha * soft-target loss. For ratings the soft target is
- * the teacher's prediction, matched by MSE.
+ * Hinton et al. 2015's two terms, weighted: (1 - alpha) * task and alpha * soft-target loss. For
+ * ratings the soft target is the teacher's prediction, matched by MSE.
  */
+export function kdTerms(
+  prediction: Tensor,
+  teacher: Predictor,
+  batch: { inputs: Tensor[]; target: Tensor },
+  task: TaskKind,
+  { temperature, alpha }: KdSettings,
+): { task: Scalar; kd: Scalar } {
+  const target = tf.tidy(() => teacher(batch.inputs));
+  const kd =
+    task === 'regression'
+      ? (tf.losses.meanSquaredError(target, prediction) as Scalar)
+      : softTargetLoss(prediction, target, temperature);
+  return { task: taskLoss(task, prediction, batch.target).mul(1 - alpha), kd: kd.mul(alpha) };
+}
+
+/** A phase that trains `learner` with the kd terms alone. */
 export function kdPhase(
   learner: LayersModel,
   teacher: Predictor,
   task: TaskKind,
-  { temperature, alpha }: { temperature: number; alpha: number },
+  settings: KdSettings,
   name = 'main',
 ): Phase {
   return {
     name,
     groups: [{ variables: trainableVariables(learner), lrMultiplier: 1 }],
-    losses: (batch) => {
-      const prediction = learner.apply(batch.inputs, { training: true }) as Tensor;
-      const target = tf.tidy(() => teacher(batch.inputs));
-      const kd =
-        task === 'regression'
-          ? (tf.losses.meanSquaredError(target, prediction) as Scalar)
-          : softTargetLoss(prediction, target, temperature);
-      return { task: taskLoss(task, prediction, batch.target).mul(1 - alpha), kd: kd.mul(alpha) };
-    },
+    losses: (batch) =>
+      kdTerms(learner.apply(batch.inputs, { training: true }) as Tensor, teacher, batch, task, settings),
   };
 }
 

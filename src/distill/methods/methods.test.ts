@@ -52,6 +52,18 @@ const terms = (distiller: Distiller, batch: Batch, epoch = 0) =>
 
 // x = (1, 2), rating 1. Student: h1 = x, out = sum(h1) = 3. Teacher: h1 = x + (0, 1) = (1, 3), out = h1 . (1, 1) = 4.
 const ratingBatch = (): Batch => ({ inputs: [tf.tensor2d([[1, 2]])], target: tf.tensor2d([[1]]), size: 1 });
+// Teacher of 3 classes on x = (1, 2): h1 = x + (0, 1) = (1, 3), logits (1, 3, 5).
+const threeClassTeacher = () =>
+  linearModel('t', [
+    [identity2, [0, 1]],
+    [
+      [
+        [1, 0, 2],
+        [0, 1, 1],
+      ],
+      [0, 0, 0],
+    ],
+  ]);
 const ratingStudent = () =>
   linearModel('s', [
     [identity2, [0, 0]],
@@ -74,6 +86,31 @@ test('student and kd on ratings, by hand', async () => {
   // alpha 0.25: task 0.75 * 4 = 3; kd 0.25 * 1 = 0.25
   assert.deepEqual(terms(await make({ name: 'kd', alpha: 0.25 }, ctx), batch), { task: 3, kd: 0.25 });
   assert.equal(fits.length, 0, 'same output size: the teacher head is kept');
+});
+
+test("talking+kd adds kd's terms, from the same teacher predictions and head as kd", async () => {
+  const batch = ratingBatch();
+  const { ctx } = context('regression', { teacher: ratingTeacher(), student: ratingStudent() }, batch);
+  // As kd above: task 0.5 * (3 - 1)^2 = 2, kd 0.5 * (3 - 4)^2 = 0.5; the talking terms beside them.
+  const talkingKd = terms(await make({ name: 'talking+kd', answerAt: 'output' }, ctx), batch);
+  assert.deepEqual([talkingKd.task, talkingKd.kd], [2, 0.5]);
+  assert.ok('interact_task' in talkingKd && 'mc_1' in talkingKd);
+  // Another label space: the teacher first gets a downstream head, as for kd.
+  const classes: Batch = { inputs: [tf.tensor2d([[1, 2]])], target: tf.tensor1d([1], 'int32'), size: 1 };
+  const teacher = threeClassTeacher();
+  const student = linearModel('s', [
+    [identity2, [0, 0]],
+    [identity2, [0, 0]],
+  ]);
+  const withHead = context('classification', { teacher, student }, classes);
+  await make({ name: 'talking+kd', answerAt: 'output' }, withHead.ctx);
+  assert.deepEqual(
+    withHead.fits.map((f) => f.label),
+    ['teacher head'],
+  );
+  const without = context('classification', { teacher, student }, classes);
+  await make({ name: 'talking', answerAt: 'output' }, without.ctx);
+  assert.equal(without.fits.length, 0, 'talking without the kd term needs no head');
 });
 
 test('kd and dkd on classes, by hand (dkd ramps up over its warm-up epochs)', async () => {
@@ -158,16 +195,7 @@ test('rkd relates the first relationSize examples of the two penultimate states'
 test('a teacher with another output size gets a new head, trained alone before kd', async () => {
   // Teacher: 3 source classes; student: 2 downstream classes.
   const batch: Batch = { inputs: [tf.tensor2d([[1, 2]])], target: tf.tensor1d([1], 'int32'), size: 1 };
-  const teacher = linearModel('t', [
-    [identity2, [0, 1]],
-    [
-      [
-        [1, 0, 2],
-        [0, 1, 1],
-      ],
-      [0, 0, 0],
-    ],
-  ]);
+  const teacher = threeClassTeacher();
   const student = linearModel('s', [[identity2, [0, 0]]]);
   const teacherBefore = teacher.getWeights().map((w) => Array.from(w.dataSync()));
   const { ctx, fits } = context('classification', { teacher, student }, batch);

@@ -18,6 +18,6 @@ test('the method names and the per-task lists come from the registry', () => {
   );
   assert.throws(
     () => parseMethodConfig({ name: 'nope' }),
-    new RegExp(`expected one of ${METHOD_NAMES.join(', ')}`),
+    new RegExp(`expected one of ${METHOD_NAMES.join(', ').replaceAll('+', '\\+')}`),
   );
 });

@@ -7,6 +7,7 @@ import {
   rkdSchema,
   studentSchema,
   takdSchema,
+  talkingKdSchema,
   talkingSchema,
 } from '../config.js';
 import type { Distiller, MethodContext, TaskKind } from '../method.js';
@@ -16,7 +17,7 @@ import { createFitnet } from './fitnet.js';
 import { createRkd } from './rkd.js';
 import { createDkd } from './dkd.js';
 import { createTakd } from './takd.js';
-import { createTalking } from './talking/talking.js';
+import { setUpTalking } from './talking/talking.js';
 
 /** A method: its settings (with defaults) and how it sets itself up for one teacher/student pair. */
 export interface MethodEntry<Schema extends z.ZodType> {
@@ -51,7 +52,8 @@ export const METHODS = {
     otherTask: "for ratings use kd, whose soft target is the teacher's rating",
   }),
   takd: method(takdSchema, createTakd),
-  talking: method(talkingSchema, createTalking),
+  talking: method(talkingSchema, setUpTalking),
+  'talking+kd': method(talkingKdSchema, setUpTalking),
 };
 
 type Methods = typeof METHODS;

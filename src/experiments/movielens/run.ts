@@ -7,12 +7,12 @@ import { filterGenre, ratingsDataset, type MovieLens, type Ratings } from '../..
 import { meanRating, trainRatingTeacher } from './teacher.js';
 import { fileStorage } from '../../storage/files.js';
 import { distill } from '../../distill/distill.js';
-import type { MethodInput } from '../../distill/methods/registry.js';
 import { evaluate } from '../../distill/evaluate.js';
 import { cellId, openCells, type CellKey } from '../cells.js';
 import { cellRecord, planCells, runCells, runHeader, type ExperimentSettings } from '../plan.js';
 import { cachedTeacher, fingerprint, teacherKey } from '../teacher_cache.js';
 import { writeOutputs } from '../output.js';
+import { methodOf } from '../method_list.js';
 import type { CellRecord, ResultFile } from '../results.js';
 import { packageVersion } from '../../engine/package_root.js';
 import type { MovielensGenreConfig } from './config.js';
@@ -119,7 +119,7 @@ async function runCell(
     student,
     assistant,
     // Variants were validated with the config; distill() validates again and fills defaults.
-    method: (config.variants[key.method] ?? { name: key.method }) as MethodInput,
+    method: methodOf(key.method, config.variants),
     task: 'regression',
     data: { train: genre(splits.train), validation: genre(splits.validation) },
     training: { ...config.training, clip, seed: key.seed },

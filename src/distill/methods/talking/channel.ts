@@ -11,13 +11,21 @@ export interface ChannelShape {
   decoderGrid: number;
 }
 
-function denseStack(x: SymbolicTensor, widths: number[], random: Random, prefix: string): SymbolicTensor {
+function denseStack(
+  x: SymbolicTensor,
+  widths: number[],
+  random: Random,
+  prefix: string,
+  zeroLast = false,
+): SymbolicTensor {
   widths.forEach((units, i) => {
+    const last = i === widths.length - 1;
+    const seed = random.seedInt();
     x = tf.layers
       .dense({
         units,
-        activation: i < widths.length - 1 ? 'relu' : 'linear',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: random.seedInt() }),
+        activation: last ? 'linear' : 'relu',
+        kernelInitializer: last && zeroLast ? 'zeros' : tf.initializers.glorotUniform({ seed }),
         name: `${prefix}_dense_${i + 1}`,
       })
       .apply(x) as SymbolicTensor;
@@ -67,6 +75,14 @@ export function buildEncoder(
   return tf.model({ inputs: input, outputs: denseStack(x, widths, random, name), name });
 }
 
+/** How a decoder reads: the size of what it reads, and whether it starts at zero. */
+export interface DecoderOptions {
+  /** Default: the message size; the concat reading reads two messages side by side. */
+  inputSize?: number;
+  /** The last layer starts at zero, so the decoder first outputs 0 (the residual reading). */
+  zeroInit?: boolean;
+}
+
 /**
  * D: a message -> a state of this model at one layer. For a feature map [H, W, C] the last dense
  * layer makes a g x g x C grid (g = decoderGrid, or H when smaller) that nearest-neighbour
@@ -77,13 +93,14 @@ export function buildDecoder(
   channel: ChannelShape,
   seed: number,
   name: string,
+  { inputSize = channel.messageSize, zeroInit = false }: DecoderOptions = {},
 ): LayersModel {
   const random = new Random(seed);
-  const input = tf.input({ shape: [channel.messageSize], name: `${name}_message` });
+  const input = tf.input({ shape: [inputSize], name: `${name}_message` });
   const size = stateShape.reduce((a, b) => a * b, 1);
   if (!isFeatureMap(stateShape)) {
     const widths = stackWidths(channel, size, size);
-    let x = denseStack(input, widths, random, name);
+    let x = denseStack(input, widths, random, name, zeroInit);
     if (stateShape.length !== 1)
       x = tf.layers.reshape({ targetShape: stateShape, name: `${name}_reshape` }).apply(x) as SymbolicTensor;
     return tf.model({ inputs: input, outputs: x, name });
@@ -96,7 +113,7 @@ export function buildDecoder(
     );
   }
   const widths = stackWidths(channel, channels, grid * grid * channels);
-  let x = denseStack(input, widths, random, name);
+  let x = denseStack(input, widths, random, name, zeroInit);
   x = tf.layers
     .reshape({ targetShape: [grid, grid, channels], name: `${name}_reshape` })
     .apply(x) as SymbolicTensor;

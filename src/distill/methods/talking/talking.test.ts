@@ -220,30 +220,39 @@ test("the teacher's input can be b_1: the student tells it x, and it thinks with
   );
 });
 
-test('answerGradients decides whether the first L_interact term trains the channel through s_k', () => {
+// The models on the path of s_1 = D_S^{a_2}(E_T^{b_2}(T(D_T^{b_1}(E_S^{a_1}(h_S^{a_1}))))).
+const ANSWER_PATH = [
+  'encoder_student_s_h1',
+  'decoder_teacher_t_h1',
+  'encoder_teacher_t_h2',
+  'decoder_student_s_h2',
+];
+
+/** Squared gradient norms of the L_interact terms `names` on the student and on each model of the answer's path. */
+function interactGradients(config: TalkingConfig, names: string[]) {
   const teacher = mlp([12, 8], 1, 't');
   const student = mlp([5, 3], 2, 's');
   const [batch] = batches(data.downstream.train, 8);
-  const gradientNorms = (answerGradients: boolean) => {
-    const config = talking({ answerGradients, interactTask: false, weights: { mc: 0, sc: 0 } });
-    const distiller = createTalking(config, context(teacher, student));
-    // The models on the path of s_1 = D_S^{a_2}(E_T^{b_2}(T(D_T^{b_1}(E_S^{a_1}(h_S^{a_1}))))).
-    const path = [
-      'encoder_student_s_h1',
-      'decoder_teacher_t_h1',
-      'encoder_teacher_t_h2',
-      'decoder_student_s_h2',
-    ];
-    const { grads } = tf.variableGrads(
-      () => distiller.phases[0].losses(batch, { epoch: 0 }).interact_state_1,
-      trainableVariables(student, ...path.map((name) => distiller.parts[name])),
-    );
-    const norm = (prefix: string) =>
-      Object.entries(grads)
-        .filter(([name]) => name.startsWith(prefix))
-        .reduce((sum, [, g]) => sum + value(g.square().sum()), 0);
-    return { student: norm('s_'), channel: path.map(norm) };
-  };
+  const distiller = createTalking(config, context(teacher, student));
+  const { grads } = tf.variableGrads(
+    () => {
+      const terms = distiller.phases[0].losses(batch, { epoch: 0 });
+      return tf.addN(names.map((name) => terms[name])) as tf.Scalar;
+    },
+    trainableVariables(student, ...ANSWER_PATH.map((name) => distiller.parts[name])),
+  );
+  const norm = (prefix: string) =>
+    Object.entries(grads)
+      .filter(([name]) => name.startsWith(prefix))
+      .reduce((sum, [, g]) => sum + value(g.square().sum()), 0);
+  return { student: norm('s_'), channel: ANSWER_PATH.map(norm), distiller };
+}
+
+test('answerGradients decides whether the first L_interact term trains the channel through s_k', () => {
+  const gradientNorms = (answerGradients: boolean) =>
+    interactGradients(talking({ answerGradients, interactTask: false, weights: { mc: 0, sc: 0 } }), [
+      'interact_state_1',
+    ]);
   const flowing = gradientNorms(true);
   assert.ok(flowing.student > 0);
   assert.ok(
@@ -348,5 +357,185 @@ test('a handshake at the default weights grounds the channel before the main pha
   assert.ok(
     sc[sc.length - 1] < 0.5 * sc[0],
     `w3 * dist(r, h_T) per handshake epoch: ${sc.map((v) => v.toFixed(4)).join(', ')}`,
+  );
+});
+
+/**
+ * The hand-worked case of the test above, with the teacher's reading `reading` and D_T's weights
+ * given: student h1 = x, h2 = 2 h1, out = sum(h2); teacher h1 = x + (0, 1), h2 = swap(h1),
+ * out = sum(h2); x = (1, 2), y = 1.
+ */
+function handWorked(
+  extra: object,
+  decoderTeacher: [number[][], number[]],
+  kdTeacher?: (x: Tensor[]) => Tensor,
+) {
+  const student = linear('s', [
+    [I, [0, 0]],
+    [diag(2, 2), [0, 0]],
+    [[[1], [1]], [0]],
+  ]);
+  const swap = [
+    [0, 1],
+    [1, 0],
+  ];
+  const teacher = linear('t', [
+    [I, [0, 1]],
+    [swap, [0, 0]],
+    [[[1], [1]], [0]],
+  ]);
+  const distiller = createTalking(
+    talking({
+      messageSize: 2,
+      channel: { depth: 1 },
+      layers: pairsOf(['s_h1', 't_h1'], ['s_h2', 't_h2']),
+      ...extra,
+    }),
+    context(teacher, student),
+    kdTeacher && ((inputs) => kdTeacher([teacher.apply(inputs[0]) as Tensor])),
+  );
+  const set = (name: string, kernel: number[][], bias = [0, 0]) =>
+    distiller.parts[name].setWeights([tf.tensor2d(kernel), tf.tensor1d(bias)]);
+  set('encoder_student_s_h1', diag(2, 1));
+  set('decoder_teacher_t_h1', ...decoderTeacher);
+  set('encoder_teacher_t_h2', diag(0.5, 0.5));
+  set('decoder_student_s_h2', diag(2, 2));
+  set('encoder_teacher_t_h1', I);
+  set('decoder_student_s_h1', diag(1, -1));
+  const batch = { inputs: [tf.tensor2d([[1, 2]])], target: tf.tensor2d([[1]]), size: 1 };
+  const terms = distiller.phases[0].losses(batch, { epoch: 0 });
+  return Object.fromEntries(Object.entries(terms).map(([k, v]) => [k, Number(value(v).toFixed(5))]));
+}
+
+// h_S^a1 = (1, 2), h_S^a2 = (2, 4), S(x) = 6; h_T^b1 = (1, 3); q = E_S(h_S^a1) = (2, 2);
+// E_T^b1(h_T^b1) = (1, 3). Each reading below is given D_T weights that make r = (2, 3), so that
+// u = (3, 2), p = (1.5, 1), s = (3, 2) and the terms after the reading are those of the test above.
+const afterReading = { task: 25, interact_state_1: 2.5, interact_task: 16, mc_1: 0.1, sc_student_1: 1.25 };
+
+test('residual reading: r = h_T + D_T(q); every loss term by hand, for both L_SC teacher terms', () => {
+  // D_T(m) = 0.5 m + (0, -1): D_T(q) = (1, 0), r = (1, 3) + (1, 0) = (2, 3).
+  const dT: [number[][], number[]] = [diag(0.5, 0.5), [0, -1]];
+  assert.deepEqual(handWorked({ reading: 'residual' }, dT), {
+    ...afterReading,
+    sc_teacher_1: 0.05, //  w3 * mse(r, h_T) = 0.1 * |D_T(q)|^2 / 2 = 0.1 * (1 + 0) / 2
+  });
+  // `own`: the teacher reads its own message, D_T((1, 3)) = (0.5, 0.5): 0.1 * (0.25 + 0.25) / 2.
+  assert.deepEqual(handWorked({ reading: 'residual', scTeacher: 'own' }, dT), {
+    ...afterReading,
+    sc_teacher_1: 0.025,
+  });
+});
+
+test('concat reading: r = D_T([q, E_T(h_T)]); every loss term by hand, for both L_SC teacher terms', () => {
+  // D_T([m, t]) = (0.5 m_1 + t_1, t_2): D_T([2, 2, 1, 3]) = (2, 3).
+  const dT: [number[][], number[]] = [
+    [
+      [0.5, 0],
+      [0, 0],
+      [1, 0],
+      [0, 1],
+    ],
+    [0, 0],
+  ];
+  assert.deepEqual(handWorked({ reading: 'concat' }, dT), { ...afterReading, sc_teacher_1: 0.05 });
+  // `own`: D_T([1, 3, 1, 3]) = (1.5, 3): 0.1 * (0.25 + 0) / 2.
+  assert.deepEqual(handWorked({ reading: 'concat', scTeacher: 'own' }, dT), {
+    ...afterReading,
+    sc_teacher_1: 0.0125,
+  });
+});
+
+test("weights.kd: talking's task term becomes kd's mix, the kd term matches the teacher's prediction", () => {
+  // D_T(m) = m + (0, 1) gives r = (2, 3) with the first reading; the teacher predicts T(x) = 4.
+  const terms = handWorked({ weights: { kd: 0.25 } }, [I, [0, 1]], ([prediction]) => prediction);
+  assert.deepEqual(terms, {
+    ...afterReading,
+    task: 18.75, //       (1 - 0.25) * (6 - 1)^2
+    kd: 1, //             0.25 * (6 - 4)^2
+    sc_teacher_1: 0.05,
+  });
+  assert.throws(
+    () => handWorked({ weights: { kd: 0.25 } }, [I, [0, 1]]),
+    /weights.kd needs the teacher's predictions/,
+  );
+});
+
+test("with residual or concat, the teacher's own state below b_1 reaches the answer; with none it does not", () => {
+  const [batch] = batches(data.downstream.train, 8);
+  const answerChanges = (reading: string) => {
+    const teacher = mlp([12, 8], 1, 't');
+    const student = mlp([5, 3], 2, 's');
+    const distiller = createTalking(talking({ reading }), context(teacher, student));
+    const interact = () => {
+      const terms = distiller.phases[0].losses(batch, { epoch: 0 });
+      return [value(terms.interact_state_1), value(terms.interact_task)];
+    };
+    const before = interact();
+    // b_1 = t_h1: its weights are the teacher's layers up to b_1.
+    const layer = teacher.getLayer('t_h1');
+    layer.setWeights(layer.getWeights().map((w) => w.mul(1.5)));
+    const after = interact();
+    return before.map((v, i) => v !== after[i]);
+  };
+  assert.deepEqual(answerChanges('residual'), [true, true]);
+  assert.deepEqual(answerChanges('concat'), [true, true]);
+  assert.deepEqual(
+    answerChanges('none'),
+    [false, false],
+    'the first reading never sees the teacher compute on x',
+  );
+});
+
+test('residual reading starts as the teacher itself: D_T is zero, so r = h_T(x) and L_SC teacher is 0', () => {
+  const teacher = mlp([12, 8], 1, 't');
+  const student = mlp([5, 3], 2, 's');
+  const distiller = createTalking(talking({ reading: 'residual' }), context(teacher, student));
+  const [batch] = batches(data.downstream.train, 8);
+  assert.equal(value(distiller.phases[0].losses(batch, { epoch: 0 }).sc_teacher_1), 0);
+  const zeros = distiller.parts.decoder_teacher_t_h1.apply(tf.ones([3, 32])) as Tensor;
+  assert.deepEqual(Array.from(zeros.dataSync()), new Array<number>(3 * 12).fill(0));
+});
+
+test("translator: L_interact trains the student and D_S, never the teacher's side nor the student's message", () => {
+  const config = talking({ translator: true, reading: 'residual', weights: { mc: 0, sc: 0 } });
+  const { student, channel, distiller } = interactGradients(config, ['interact_state_1', 'interact_task']);
+  assert.ok(student > 0);
+  assert.deepEqual(
+    channel.map((n) => n > 0),
+    [false, false, false, true],
+  );
+  // No loss reaches the last answer encoder: it is not trained (weight decay cannot shrink it).
+  const trained = new Set(distiller.phases[0].groups.flatMap((g) => g.variables));
+  assert.ok(trainableVariables(distiller.parts.encoder_teacher_t_h2).every((v) => !trained.has(v)));
+  assert.throws(
+    () =>
+      createTalking(
+        talking({ translator: true, teacher: { mode: 'finetune' } }),
+        context(mlp([12, 8], 1, 't'), mlp([5, 3], 2, 's')),
+      ),
+    /translator stops L_interact's gradients/,
+  );
+});
+
+test('answerAt output puts the answer at the predictions; it cannot be combined with explicit layers', () => {
+  const teacher = mlp([12, 8], 1, 't');
+  const student = mlp([5, 3], 2, 's');
+  const distiller = createTalking(talking({ answerAt: 'output' }), context(teacher, student));
+  assert.deepEqual(Object.keys(distiller.parts).sort(), [
+    'decoder_student_s_h1',
+    'decoder_student_s_out',
+    'decoder_teacher_t_h1',
+    'encoder_student_s_h1',
+    'encoder_teacher_t_h1',
+    'encoder_teacher_t_out',
+    'student',
+  ]);
+  assert.throws(
+    () =>
+      createTalking(
+        talking({ answerAt: 'output', layers: pairsOf(['s_h1', 't_h1'], ['s_h2', 't_h2']) }),
+        context(teacher, student),
+      ),
+    /answerAt places the default layer pairs/,
   );
 });

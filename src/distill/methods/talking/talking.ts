@@ -1,4 +1,4 @@
-import type { LayersModel, Scalar, Tensor } from '../../../engine/tf.js';
+import { tf, type LayersModel, type Scalar, type Tensor } from '../../../engine/tf.js';
 import { ModelGraph } from '../../../models/cut.js';
 import { distance, taskLoss } from '../../losses.js';
 import type { TalkingConfig } from '../../config.js';
@@ -6,6 +6,8 @@ import type { Distiller, MethodContext, Phase } from '../../method.js';
 import { stopGradient, trainableVariables, variablesOf } from '../../variables.js';
 import { buildDecoder, buildEncoder } from './channel.js';
 import type { Batch } from '../../../data/dataset.js';
+import { kdTerms } from '../kd.js';
+import { downstreamTeacher, type Predictor } from '../teacher_head.js';
 
 /** One aligned pair of communication layers: a_k of the student, b_k of the teacher. */
 export interface LayerPair {
@@ -13,11 +15,19 @@ export interface LayerPair {
   teacher: string;
 }
 
-/** The default pairs of method.md: N = 1 round from the lower cuts to the penultimate representations. */
-export function defaultPairs(student: ModelGraph, teacher: ModelGraph): LayerPair[] {
+/**
+ * The default pairs of method.md: N = 1 round from the lower cuts to the penultimate
+ * representations, or to the outputs (an answer at the level of predictions).
+ */
+export function defaultPairs(
+  student: ModelGraph,
+  teacher: ModelGraph,
+  answerAt: 'penultimate' | 'output' = 'penultimate',
+): LayerPair[] {
+  const answer = (graph: ModelGraph) => (answerAt === 'output' ? graph.outputName : graph.penultimate());
   return [
     { student: student.lowerCut(), teacher: teacher.lowerCut() },
-    { student: student.penultimate(), teacher: teacher.penultimate() },
+    { student: answer(student), teacher: answer(teacher) },
   ];
 }
 
@@ -59,18 +69,29 @@ function checkPairs(pairs: LayerPair[], student: ModelGraph, teacher: ModelGraph
 
 /**
  * The talking distiller of method.md. Per round k: the student speaks, q = E_S(h_S^{a_k}); the
- * teacher reads, r = D_T(q); thinks with its own layers, u = T_{b_k -> b_{k+1}}(r); answers,
- * p = E_T(u); the student reads the answer, s = D_S(p). Losses: L_task, L_interact, L_MC, L_SC,
- * each term named and already weighted.
+ * teacher reads, r = D_T(q) (or with its own state, `reading`); thinks with its own layers,
+ * u = T_{b_k -> b_{k+1}}(r); answers, p = E_T(u); the student reads the answer, s = D_S(p).
+ * Losses: L_task, L_interact, L_MC, L_SC and, with `weights.kd`, kd's term from `kdTeacher`
+ * (the teacher's downstream predictions); each term named and already weighted.
  */
-export function createTalking(config: TalkingConfig, ctx: MethodContext): Distiller {
+export function createTalking(config: TalkingConfig, ctx: MethodContext, kdTeacher?: Predictor): Distiller {
   const { student, task } = ctx;
   if (!ctx.teacher) throw new Error('talking needs a teacher model');
+  if (config.weights.kd > 0 && !kdTeacher)
+    throw new Error("talking: weights.kd needs the teacher's predictions");
   const teacher = ctx.teacher;
   const sGraph = new ModelGraph(student);
   const tGraph = new ModelGraph(teacher);
-  const pairs = config.layers ?? defaultPairs(sGraph, tGraph);
+  if (config.layers && config.answerAt) {
+    throw new Error('talking: answerAt places the default layer pairs; with `layers` given, leave it out');
+  }
+  const pairs = config.layers ?? defaultPairs(sGraph, tGraph, config.answerAt);
   checkPairs(pairs, sGraph, tGraph);
+  if (config.translator && config.teacher.mode === 'finetune') {
+    throw new Error(
+      "talking: translator stops L_interact's gradients before the teacher, so a fine-tuned teacher (teacher.mode finetune) would not learn",
+    );
+  }
   if (config.handshakeEpochs > 0 && config.weights.mc === 0 && config.weights.sc === 0) {
     throw new Error(
       'talking: a handshake trains on L_MC + L_SC, but both weights (weights.mc, weights.sc) are 0',
@@ -81,14 +102,19 @@ export function createTalking(config: TalkingConfig, ctx: MethodContext): Distil
   const channel = { messageSize: config.messageSize, ...config.channel };
   const encoder = (graph: ModelGraph, layer: string, side: string) =>
     buildEncoder(graph.stateShape(layer), channel, random.seedInt(), `encoder_${side}_${layer}`);
-  const decoder = (graph: ModelGraph, layer: string, side: string) =>
-    buildDecoder(graph.stateShape(layer), channel, random.seedInt(), `decoder_${side}_${layer}`);
+  const decoder = (graph: ModelGraph, layer: string, side: string, reads = {}) =>
+    buildDecoder(graph.stateShape(layer), channel, random.seedInt(), `decoder_${side}_${layer}`, reads);
   // Only the encoders/decoders the losses use: E_S at a_1..a_N, D_S at a_1..a_{N+1},
   // E_T at b_1..b_{N+1}, D_T at b_1..b_N.
   const encS = pairs.slice(0, rounds).map((p) => encoder(sGraph, p.student, 'student'));
   const decS = pairs.map((p) => decoder(sGraph, p.student, 'student'));
   const encT = pairs.map((p) => encoder(tGraph, p.teacher, 'teacher'));
-  const decT = pairs.slice(0, rounds).map((p) => decoder(tGraph, p.teacher, 'teacher'));
+  // concat reads the student's message beside the teacher's own; residual starts as no correction.
+  const teacherReads = {
+    inputSize: config.reading === 'concat' ? 2 * config.messageSize : config.messageSize,
+    zeroInit: config.reading === 'residual',
+  };
+  const decT = pairs.slice(0, rounds).map((p) => decoder(tGraph, p.teacher, 'teacher', teacherReads));
   const channelModels = [...encS, ...decS, ...encT, ...decT];
   const { interact: w1, mc: w2, sc: w3 } = config.weights;
   const finetune = config.teacher.mode === 'finetune';
@@ -96,6 +122,12 @@ export function createTalking(config: TalkingConfig, ctx: MethodContext): Distil
   const apply = (model: LayersModel, x: Tensor) => model.apply(x, { training: true }) as Tensor;
   const feeds = (graph: ModelGraph, batch: Batch) =>
     Object.fromEntries(graph.inputNames.map((name, i) => [name, batch.inputs[i]]));
+  /** r_k: round k's teacher reads `message`, knowing its own state `own` and own message `says`. */
+  const read = (k: number, message: Tensor, own: Tensor, says: Tensor): Tensor => {
+    if (config.reading === 'residual') return own.add(apply(decT[k], message));
+    if (config.reading === 'concat') return apply(decT[k], tf.concat([message, says], -1));
+    return apply(decT[k], message);
+  };
 
   /** Every loss term; `channelOnly` leaves out the terms of the main phase alone (handshake). */
   function losses(batch: Batch, channelOnly: boolean): Record<string, Scalar> {
@@ -115,21 +147,32 @@ export function createTalking(config: TalkingConfig, ctx: MethodContext): Distil
       speaking.map((p) => p.teacher),
       false,
     );
-    if (!channelOnly) terms.task = taskLoss(task, hS[sGraph.outputName], batch.target);
+    if (!channelOnly) {
+      const prediction = hS[sGraph.outputName];
+      if (kdTeacher && config.weights.kd > 0) {
+        const { temperature, weights } = config;
+        Object.assign(terms, kdTerms(prediction, kdTeacher, batch, task, { temperature, alpha: weights.kd }));
+      } else {
+        terms.task = taskLoss(task, prediction, batch.target);
+      }
+    }
     let lastAnswer: Tensor | undefined;
     for (let k = 0; k < rounds; k++) {
       const [a, b] = [pairs[k], pairs[k + 1]];
+      const own = hT[a.teacher];
       const q = apply(encS[k], hS[a.student]);
-      const r = apply(decT[k], q);
-      const teacherSays = apply(encT[k], hT[a.teacher]);
+      const teacherSays = apply(encT[k], own);
+      const r = read(k, q, own, teacherSays);
       if (w2 > 0) terms[`mc_${k + 1}`] = dist(q, teacherSays).mul(w2);
       if (w3 > 0) {
-        terms[`sc_teacher_${k + 1}`] = dist(r, hT[a.teacher]).mul(w3);
+        const reading = config.scTeacher === 'own' ? read(k, teacherSays, own, teacherSays) : r;
+        terms[`sc_teacher_${k + 1}`] = dist(reading, own).mul(w3);
         terms[`sc_student_${k + 1}`] = dist(apply(decS[k], teacherSays), hS[a.student]).mul(w3);
       }
       if (channelOnly) continue;
       const u = tGraph.run({ [a.teacher]: r }, [b.teacher], false)[b.teacher];
-      const s = apply(decS[k + 1], apply(encT[k + 1], u));
+      const p = apply(encT[k + 1], u);
+      const s = apply(decS[k + 1], config.translator ? stopGradient(p) : p);
       if (w1 > 0) {
         terms[`interact_state_${k + 1}`] = dist(
           hS[b.student],
@@ -150,10 +193,16 @@ export function createTalking(config: TalkingConfig, ctx: MethodContext): Distil
   }
 
   const channelVariables = trainableVariables(...channelModels);
+  // With a translator no loss reaches the last answer encoder E_T^{b_{N+1}}: it stays the fixed
+  // map it was drawn as (left out, so weight decay cannot shrink it) and D_S learns to read it.
+  const answerEncoder = new Set(config.translator ? trainableVariables(encT[rounds]) : []);
   const main: Phase = {
     name: 'main',
     groups: [
-      { variables: [...trainableVariables(student), ...channelVariables], lrMultiplier: 1 },
+      {
+        variables: [...trainableVariables(student), ...channelVariables.filter((v) => !answerEncoder.has(v))],
+        lrMultiplier: 1,
+      },
       ...(finetune
         ? [
             {
@@ -179,4 +228,10 @@ export function createTalking(config: TalkingConfig, ctx: MethodContext): Distil
     parts,
     dispose: () => channelModels.forEach((m) => m.dispose()),
   };
+}
+
+/** `talking` and `talking+kd` as registered: with the kd term, the teacher's downstream predictions as in kd. */
+export async function setUpTalking(config: TalkingConfig, ctx: MethodContext): Promise<Distiller> {
+  const kd = config.weights.kd > 0 ? await downstreamTeacher(ctx, config.teacherHead) : undefined;
+  return createTalking(config, ctx, kd?.predict);
 }
