@@ -61,10 +61,10 @@ test('every method runs on an image folder; results, report and plots are writte
   assert.match(first.stdout, /student main epoch 2: loss \d/, 'a line an epoch when not on a terminal');
   const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
   assert.equal(result.suite, 'image-transfer');
-  assert.equal(result.rows.length, 14, '7 methods x 2 seeds');
+  assert.equal(result.rows.length, 16, '8 methods x 2 seeds');
   assert.deepEqual(
     [...new Set(result.rows.map((r: { method: string }) => r.method))],
-    ['student', 'kd', 'fitnet', 'rkd', 'dkd', 'takd', 'talking'],
+    ['student', 'kd', 'fitnet', 'rkd', 'dkd', 'takd', 'talking', 'talking+kd'],
   );
   for (const row of result.rows) {
     assert.equal(row.metric, 'accuracy');
@@ -85,7 +85,7 @@ test('every method runs on an image folder; results, report and plots are writte
 
   const again = await runCli(common(out, ['--seeds', '2', '--resume']));
   assert.match(again.stdout, /reusing the pre-trained teacher/);
-  assert.equal((again.stdout.match(/done before, kept/g) ?? []).length, 14);
+  assert.equal((again.stdout.match(/done before, kept/g) ?? []).length, 16);
   assert.deepEqual(JSON.parse(await readFile(join(out, 'results.json'), 'utf8')).rows, result.rows);
 });
 

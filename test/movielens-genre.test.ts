@@ -118,7 +118,7 @@ for (const dataset of ['ml-1m', 'ml-latest'] as const) {
       '--genres',
       'Drama',
       '--methods',
-      'student,kd',
+      'student,kd-random-teacher',
       '--seeds',
       '1',
       '--epochs',
@@ -128,7 +128,11 @@ for (const dataset of ['ml-1m', 'ml-latest'] as const) {
     ]);
     const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
     assert.equal(result.dataset, dataset);
-    assert.equal(result.rows.length, 2);
+    assert.deepEqual(
+      result.rows.map((r: { method: string }) => r.method),
+      ['student', 'kd-random-teacher'],
+      'a control row is known without a variant',
+    );
   });
 }
 
@@ -144,7 +148,7 @@ test('an unknown method or genre is refused with the allowed values', async () =
       '--out',
       join(root, 'bad'),
     ]),
-    /methods: "telepathy" is neither a method \(student, kd, fitnet, rkd, dkd, takd, talking\)/,
+    /methods: "telepathy" is neither a method \(student, kd, fitnet, rkd, dkd, takd, talking, talking\+kd\) nor a variant \(talking-random-teacher, kd-random-teacher\)/,
   );
   await assert.rejects(
     run([

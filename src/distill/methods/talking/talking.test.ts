@@ -507,6 +507,23 @@ test("translator: L_interact trains the student and D_S, never the teacher's sid
   // No loss reaches the last answer encoder: it is not trained (weight decay cannot shrink it).
   const trained = new Set(distiller.phases[0].groups.flatMap((g) => g.variables));
   assert.ok(trainableVariables(distiller.parts.encoder_teacher_t_h2).every((v) => !trained.has(v)));
+  // Its handshake also teaches D_S to read the answer, before the student is pulled towards it.
+  const withHandshake = createTalking(
+    talking({ translator: true, handshakeEpochs: 1 }),
+    context(mlp([12, 8], 1, 't'), mlp([5, 3], 2, 's')),
+  );
+  const [handshake] = withHandshake.phases;
+  const [batch] = batches(data.downstream.train, 8);
+  assert.deepEqual(Object.keys(handshake.losses(batch, { epoch: 0 })).sort(), [
+    'interact_task',
+    'mc_1',
+    'sc_student_1',
+    'sc_teacher_1',
+  ]);
+  const handshakeTrains = new Set(handshake.groups.flatMap((g) => g.variables));
+  assert.ok(
+    trainableVariables(withHandshake.parts.encoder_teacher_t_h2).every((v) => !handshakeTrains.has(v)),
+  );
   assert.throws(
     () =>
       createTalking(

@@ -129,9 +129,15 @@ export function createTalking(config: TalkingConfig, ctx: MethodContext, kdTeach
     return apply(decT[k], message);
   };
 
-  /** Every loss term; `channelOnly` leaves out the terms of the main phase alone (handshake). */
+  /**
+   * Every loss term; `channelOnly` leaves out the terms of the main phase alone (handshake). A
+   * translator's handshake also lets D_S learn to read the answer (the task term of L_interact,
+   * which then reaches no other model), so that the student is not first pulled towards an answer
+   * read by an untrained decoder.
+   */
   function losses(batch: Batch, channelOnly: boolean): Record<string, Scalar> {
     const terms: Record<string, Scalar> = {};
+    const answering = !channelOnly || config.translator;
     // Only the states the terms use: the handshake needs neither the output nor a_{N+1}, and no
     // term reads the teacher's own state at b_{N+1} (its layers up to there would run for nothing).
     const speaking = pairs.slice(0, rounds);
@@ -169,11 +175,11 @@ export function createTalking(config: TalkingConfig, ctx: MethodContext, kdTeach
         terms[`sc_teacher_${k + 1}`] = dist(reading, own).mul(w3);
         terms[`sc_student_${k + 1}`] = dist(apply(decS[k], teacherSays), hS[a.student]).mul(w3);
       }
-      if (channelOnly) continue;
+      if (!answering) continue;
       const u = tGraph.run({ [a.teacher]: r }, [b.teacher], false)[b.teacher];
       const p = apply(encT[k + 1], u);
       const s = apply(decS[k + 1], config.translator ? stopGradient(p) : p);
-      if (w1 > 0) {
+      if (!channelOnly && w1 > 0) {
         terms[`interact_state_${k + 1}`] = dist(
           hS[b.student],
           config.answerGradients ? s : stopGradient(s),
@@ -181,7 +187,7 @@ export function createTalking(config: TalkingConfig, ctx: MethodContext, kdTeach
       }
       lastAnswer = s;
     }
-    if (!channelOnly && config.interactTask && w1 > 0 && lastAnswer) {
+    if (config.interactTask && w1 > 0 && lastAnswer) {
       const last = pairs[rounds].student;
       const read =
         last === sGraph.outputName
@@ -217,7 +223,7 @@ export function createTalking(config: TalkingConfig, ctx: MethodContext, kdTeach
   const handshake: Phase = {
     name: 'handshake',
     epochs: config.handshakeEpochs,
-    groups: [{ variables: channelVariables, lrMultiplier: 1 }],
+    groups: [{ variables: channelVariables.filter((v) => !answerEncoder.has(v)), lrMultiplier: 1 }],
     losses: (batch) => losses(batch, true),
   };
   const parts: Record<string, LayersModel> = { student };
