@@ -8,6 +8,7 @@ import { fileStorage } from '../storage/files.js';
 import { readText, switchFiles, type RunStorage } from '../storage/storage.js';
 // Registers the project's own layer classes, so that every model this module loads can use them.
 import './factor_product.js';
+import { parseJson } from '../util/schema.js';
 
 /**
  * Model files with Node's fs, so that models save and load without tfjs-node. A model
@@ -35,19 +36,6 @@ const manifestSchema = z.looseObject({
   ),
 });
 
-function parseJson<T>(file: string, text: string, schema: z.ZodType<T>, what: string): T {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${file}: ${what} is not valid JSON (${(error as Error).message})`);
-  }
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    throw new Error(`${file}: ${what} is not as expected:\n${z.prettifyError(result.error)}`);
-  }
-  return result.data;
-}
 
 function expectedBytes(specs: tf.io.WeightsManifestEntry[], file: string): number {
   return specs.reduce((total, spec) => {

@@ -25,3 +25,18 @@ export function formatIssues(what: string, error: z.ZodError): string {
   );
   return `Invalid ${what}:\n${lines.join('\n')}`;
 }
+
+/** Parses a JSON file's text against `schema`; errors name the file and say what was expected. */
+export function parseJson<T>(file: string, text: string, schema: z.ZodType<T>, what: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${file}: ${what} is not valid JSON (${(error as Error).message})`);
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new Error(`${file}: ${what} is not as expected:\n${z.prettifyError(result.error)}`);
+  }
+  return result.data;
+}
