@@ -2,8 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { initBackend, type BackendRequest } from '../engine/backend.js';
-import { runSpeedBench, type SpeedResult } from '../engine/bench/speed.js';
-import { WORKLOADS } from '../engine/bench/workloads.js';
+import { runSpeedBench, type SpeedResult } from '../bench/speed.js';
+import { WORKLOADS } from '../bench/workloads.js';
 import { backendOption, nonNegativeInt, positiveInt } from './options.js';
 import { progressBar } from './progress.js';
 

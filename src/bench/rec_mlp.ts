@@ -1,5 +1,5 @@
-import { tf, type LayersModel } from '../tf.js';
-import { buildRecommender } from '../../models/recommender.js';
+import { tf, type LayersModel } from '../engine/tf.js';
+import { buildRecommender } from '../models/recommender.js';
 import type { Workload } from './workload.js';
 import { ITEMS, USERS, minimizeStep, ratingBatch } from './synthetic.js';
 

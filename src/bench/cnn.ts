@@ -1,5 +1,5 @@
-import { tf } from '../tf.js';
-import { buildResNet } from '../../models/resnet.js';
+import { tf } from '../engine/tf.js';
+import { buildResNet } from '../models/resnet.js';
 import type { Workload } from './workload.js';
 import { minimizeStep } from './synthetic.js';
 

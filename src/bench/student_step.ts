@@ -1,4 +1,4 @@
-import { buildRecommender } from '../../models/recommender.js';
+import { buildRecommender } from '../models/recommender.js';
 import { recMlpWorkload } from './rec_mlp.js';
 import { ITEMS, USERS } from './synthetic.js';
 import type { Workload } from './workload.js';

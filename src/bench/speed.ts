@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { promisify } from 'node:util';
-import { tf } from '../tf.js';
-import { Random } from '../random.js';
-import { packagePath } from '../package_root.js';
-import type { BackendName } from '../backend.js';
+import { tf } from '../engine/tf.js';
+import { Random } from '../engine/random.js';
+import { packagePath } from '../engine/package_root.js';
+import type { BackendName } from '../engine/backend.js';
 import { WORKLOADS } from './workloads.js';
 
 /** One measured workload, as experiments.md's speed JSON has it. */

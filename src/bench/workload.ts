@@ -1,4 +1,4 @@
-import type { Random } from '../random.js';
+import type { Random } from '../engine/random.js';
 
 /** One training step, ready to run repeatedly on fixed synthetic inputs. */
 export interface PreparedWorkload {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { initBackend } from '../backend.js';
+import { initBackend } from '../engine/backend.js';
 import { runSpeedBench } from './speed.js';
 
 // Debian's python3-torch, which bench speed --pytorch uses; CI machines may not have it.

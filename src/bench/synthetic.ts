@@ -1,5 +1,5 @@
-import { tf, type Scalar } from '../tf.js';
-import type { Random } from '../random.js';
+import { tf, type Scalar } from '../engine/tf.js';
+import type { Random } from '../engine/random.js';
 
 /** MovieLens 100K's id ranges, which the rating workloads of experiments.md use. */
 export const USERS = 943;
