@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { tf, initBackend, saveModel } from '../src/index.js';
 import { makeCsv } from '../examples/make-csv.js';
 import { runCli } from './cli_runner.js';
-import { writeImageFolder } from './image_folder.js';
+import { writeImageFolder } from './support/image_folder.js';
 import { writeMovieLensFixture } from '../src/data/movielens/fixtures.js';
 
 const root = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../' : '../', import.meta.url));

@@ -4,9 +4,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { runCli } from './cli_runner.js';
-import { writeImageFolder } from './image_folder.js';
-import { skipWithoutRealData } from '../src/data/testing/real_data.js';
+import { runCli } from './support/cli.js';
+import { writeImageFolder } from './support/image_folder.js';
+import { skipWithoutRealData } from './support/real_data.js';
 
 let root: string;
 let data: string;

@@ -5,8 +5,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { cliArgs, runCli } from './cli_runner.js';
-import { writeMovieLensFixture } from '../src/data/movielens/fixtures.js';
+import { cliArgs, runCli } from './support/cli.js';
+import { writeMovieLensFixture } from './support/movielens.js';
 
 const run = runCli;
 const cli = cliArgs;

@@ -9,8 +9,8 @@ import * as tar from 'tar';
 import { locateDataset } from './download.js';
 import type { Fetcher } from './fetch.js';
 import type { DatasetSource } from './sources.js';
-import { zipOf } from './testing/zip.js';
-import { skipWithoutRealData } from './testing/real_data.js';
+import { zipOf } from '../../test/support/zip.js';
+import { skipWithoutRealData } from '../../test/support/real_data.js';
 
 let root: string;
 before(async () => {

@@ -7,9 +7,9 @@ import { distill } from './distill.js';
 import { evaluate } from './evaluate.js';
 import { trainLoop, NonFiniteLossError } from './train.js';
 import { parseTrainingConfig } from './training-config.js';
-import { syntheticRegression } from './testing/synthetic.js';
+import { syntheticRegression } from '../../test/support/synthetic.js';
 import type { Distiller } from './method.js';
-import { denseModel as mlp, tinyResNet } from './testing/models.js';
+import { denseModel as mlp, tinyResNet } from '../../test/support/models.js';
 
 const data = syntheticRegression({ seed: 1 });
 let teacher: LayersModel;

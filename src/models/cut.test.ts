@@ -4,7 +4,7 @@ import { tf } from '../engine/tf.js';
 import { initBackend } from '../engine/backend.js';
 import { buildRecommender } from './recommender.js';
 import { ModelGraph, runModel } from './cut.js';
-import { tinyResNet } from '../distill/testing/models.js';
+import { tinyResNet } from '../../test/support/models.js';
 import { buildResNet } from './resnet.js';
 
 before(() => initBackend('cpu'));

@@ -7,7 +7,7 @@ import { tf } from '../engine/tf.js';
 import { initBackend } from '../engine/backend.js';
 import { buildRecommender } from './recommender.js';
 import { loadModel, saveModel } from './io.js';
-import { tinyResNet } from '../distill/testing/models.js';
+import { tinyResNet } from '../../test/support/models.js';
 
 let dir: string;
 before(async () => {

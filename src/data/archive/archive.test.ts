@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import * as tar from 'tar';
-import { zipOf } from '../testing/zip.js';
+import { zipOf } from '../../../test/support/zip.js';
 import { untarGz } from './untar.js';
 import { unzip } from './unzip.js';
 

@@ -9,7 +9,7 @@ import { PNG } from 'pngjs';
 import { Random } from '../../engine/random.js';
 import { loadCifar10, readCifarBatches } from './cifar.js';
 import { loadImageFolderSplit } from './folder.js';
-import { skipWithoutRealData } from '../testing/real_data.js';
+import { skipWithoutRealData } from '../../../test/support/real_data.js';
 import {
   augment,
   channelStats,

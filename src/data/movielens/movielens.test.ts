@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { loadMovieLens } from './load.js';
 import { readMl100k, readMl100kRatings } from './ml100k.js';
 import { excludeGenre, filterGenre, ratingsDataset } from './ratings.js';
-import { skipWithoutRealData } from '../testing/real_data.js';
+import { skipWithoutRealData } from '../../../test/support/real_data.js';
 
 let root: string;
 before(async () => {

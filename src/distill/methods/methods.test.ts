@@ -7,7 +7,7 @@ import type { Batch } from '../../data/dataset.js';
 import type { Distiller, MethodContext, Phase, TaskKind } from '../method.js';
 import { relationalKdLoss } from '../losses.js';
 import { trainableVariables } from '../variables.js';
-import { diagonal, identity2, linearModel } from '../testing/linear.js';
+import { diagonal, identity2, linearModel } from '../../../test/support/linear.js';
 import { createDistiller, parseMethodConfig } from './registry.js';
 
 before(() => initBackend('cpu'));

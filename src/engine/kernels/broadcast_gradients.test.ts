@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import { tf } from '../tf.js';
 import { initBackend } from '../backend.js';
 import { registerBroadcastGradients } from './broadcast_gradients.js';
-import { assertClose } from '../testing/backends.js';
+import { assertClose } from '../../../test/support/backends.js';
 
 registerBroadcastGradients();
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import { tf } from '../tf.js';
-import { assertWasmMatchesCpu } from '../testing/backends.js';
+import { assertWasmMatchesCpu } from '../../../test/support/backends.js';
 
 // Products and sums of two float32 values: exact but for division through a reciprocal (1 ulp).
 const TOLERANCE = { atol: 1e-6, rtol: 1e-6 };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import { tf } from '../tf.js';
-import { assertWasmMatchesCpu } from '../testing/backends.js';
+import { assertWasmMatchesCpu } from '../../../test/support/backends.js';
 
 // Sums of up to ~10^4 float32 values, accumulated in different orders and, on wasm, as a mean.
 const TOLERANCE = { atol: 1e-3, rtol: 1e-4 };

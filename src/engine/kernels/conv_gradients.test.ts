@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { tf } from '../tf.js';
-import { assertWasmMatchesCpu } from '../testing/backends.js';
-import { tinyResNet } from '../../distill/testing/models.js';
+import { assertWasmMatchesCpu } from '../../../test/support/backends.js';
+import { tinyResNet } from '../../../test/support/models.js';
 
 // Sums of up to a few hundred float32 products, accumulated in different orders by the backends.
 const TOLERANCE = { atol: 1e-3, rtol: 1e-3 };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { tf } from '../tf.js';
 import { initBackend } from '../backend.js';
-import { assertWasmMatchesCpu } from '../testing/backends.js';
+import { assertWasmMatchesCpu } from '../../../test/support/backends.js';
 
 // Lookups only copy values: the backends must agree exactly.
 const EXACT = { atol: 0, rtol: 0 };

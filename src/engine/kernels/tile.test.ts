@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import { tf } from '../tf.js';
-import { assertWasmMatchesCpu } from '../testing/backends.js';
+import { assertWasmMatchesCpu } from '../../../test/support/backends.js';
 
 const EXACT = { atol: 0, rtol: 0 };
 

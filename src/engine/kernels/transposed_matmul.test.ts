@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import { tf } from '../tf.js';
-import { assertWasmMatchesCpu } from '../testing/backends.js';
+import { assertWasmMatchesCpu } from '../../../test/support/backends.js';
 
 // float32 products of up to ~100 terms: the backends sum in different orders.
 const TOLERANCE = { atol: 1e-4, rtol: 1e-4 };

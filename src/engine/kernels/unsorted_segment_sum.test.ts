@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import { tf } from '../tf.js';
 import { buildRecommender } from '../../models/recommender.js';
-import { assertWasmMatchesCpu } from '../testing/backends.js';
+import { assertWasmMatchesCpu } from '../../../test/support/backends.js';
 
 test('UnsortedSegmentSum with repeated, unordered and out-of-range ids matches cpu (float32 and int32)', async () => {
   const ids = [3, 0, 3, 5, 1, 0, 3, 9, -1];

@@ -10,12 +10,12 @@ import { distance, taskLoss } from '../../losses.js';
 import type { MethodContext } from '../../method.js';
 import { trainLoop } from '../../train.js';
 import { parseTrainingConfig } from '../../training-config.js';
-import { syntheticRegression } from '../../testing/synthetic.js';
+import { syntheticRegression } from '../../../../test/support/synthetic.js';
 import { batches } from '../../../data/dataset.js';
 import { createTalking } from './talking.js';
 import { trainableVariables } from '../../variables.js';
-import { diagonal as diag, identity2 as I, linearModel as linear } from '../../testing/linear.js';
-import { denseModel as mlp, tinyResNet } from '../../testing/models.js';
+import { diagonal as diag, identity2 as I, linearModel as linear } from '../../../../test/support/linear.js';
+import { denseModel as mlp, tinyResNet } from '../../../../test/support/models.js';
 
 before(() => initBackend('cpu'));
 

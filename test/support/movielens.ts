@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Random } from '../../engine/random.js';
-import type { MovieLensName } from './load.js';
+import { Random } from '../../src/engine/random.js';
+import type { MovieLensName } from '../../src/data/movielens/load.js';
 
 const GENRES = ['unknown', 'Action', 'Comedy', 'Drama'];
 

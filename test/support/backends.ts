@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { tf } from '../tf.js';
-import { initBackend, type BackendName } from '../backend.js';
+import { tf } from '../../src/engine/tf.js';
+import { initBackend, type BackendName } from '../../src/engine/backend.js';
 
 /**
  * Runs `compute` on one backend and returns its results as plain arrays, so that the same

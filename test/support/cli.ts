@@ -7,8 +7,8 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 
 /** The CLI as users run it: the built file when the tests run from dist/, else the source through tsx. */
 export const cliArgs = here.includes('/dist/')
-  ? [join(here, '..', 'src', 'cli', 'main.js')]
-  : ['--import', 'tsx', join(here, '..', 'src', 'cli', 'main.ts')];
+  ? [join(here, '..', '..', 'src', 'cli', 'main.js')]
+  : ['--import', 'tsx', join(here, '..', '..', 'src', 'cli', 'main.ts')];
 
 /** Runs `talking-models <args>`; rejects with its stderr when it exits non-zero. */
 export const runCli = (args: string[], options: { cwd?: string } = {}) =>

@@ -1,5 +1,5 @@
-import { tf, type LayersModel, type SymbolicTensor } from '../../engine/tf.js';
-import { buildResNet } from '../../models/resnet.js';
+import { tf, type LayersModel, type SymbolicTensor } from '../../src/engine/tf.js';
+import { buildResNet } from '../../src/models/resnet.js';
 
 /** A seeded dense regression model for tests: `inputs` features, ReLU layers `widths`, one output; layers `<name>_h1`.. and `<name>_out`. */
 export function denseModel(widths: number[], seed: number, name: string, inputs = 6): LayersModel {

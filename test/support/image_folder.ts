@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { Random } from '../src/engine/random.js';
+import { Random } from '../../src/engine/random.js';
 
 export const CLASSES = ['ant', 'bee', 'cat', 'dog'];
 const SIDE = 8;

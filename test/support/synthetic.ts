@@ -1,5 +1,5 @@
-import { Random } from '../../engine/random.js';
-import type { TensorDataset } from '../../data/dataset.js';
+import { Random } from '../../src/engine/random.js';
+import type { TensorDataset } from '../../src/data/dataset.js';
 
 /**
  * A regression task with structure the downstream labels hide, for tests: y = f(x) for a fixed

@@ -1,4 +1,4 @@
-import { tf, type LayersModel, type SymbolicTensor } from '../../engine/tf.js';
+import { tf, type LayersModel, type SymbolicTensor } from '../../src/engine/tf.js';
 
 /** [kernel (inputs x units), bias (units)] of one dense layer. */
 export type DenseWeights = [number[][], number[]];
