@@ -97,6 +97,7 @@ test('--jobs 2 trains the cells in two worker processes with the same results as
   const parallel = await runCli(common(two, [...methods, '--jobs', '2']));
   assert.match(parallel.stdout, /\[worker 0\] backend: wasm \(worker 0 of 2\)/);
   assert.match(parallel.stdout, /\[worker 1\] .*kd__cat_dog__seed0: test accuracy/);
+  assert.doesNotMatch(parallel.stdout, /done before, kept/, 'the workers just ran every cell');
   const rows = async (out: string) =>
     JSON.parse(await readFile(join(out, 'results.json'), 'utf8')).rows.map(
       ({ seconds: _, ...row }: { seconds: number }) => row,

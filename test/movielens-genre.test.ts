@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -169,4 +169,23 @@ test('an unknown method or genre is refused with the allowed values', async () =
     ]),
     /Unknown genre "Western" in ml-100k; expected one of unknown, Action, Comedy, Drama/,
   );
+});
+
+test('every cell gets the pristine teacher: a fine-tuning method changes neither later cells nor the teacher metric', async () => {
+  const config = join(root, 'finetune.json');
+  await writeFile(
+    config,
+    JSON.stringify({ variants: { 'talking-finetune': { name: 'talking', teacher: { mode: 'finetune' } } } }),
+  );
+  const runWith = async (methods: string, out: string) => {
+    const flags = ['--config', config, '--genres', 'Action', '--methods', methods, '--seeds', '1'];
+    await run([...common(out).slice(0, 8), ...flags, '--epochs', '2', '--out', out]);
+    return JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+  };
+  const alone = await runWith('kd', join(root, 'kd-alone'));
+  const after = await runWith('talking-finetune,kd', join(root, 'kd-after-finetune'));
+  assert.deepEqual(after.teacher, alone.teacher);
+  const kd = (result: { rows: { method: string; value: number }[] }) =>
+    result.rows.find((row) => row.method === 'kd')!.value;
+  assert.equal(kd(after), kd(alone));
 });

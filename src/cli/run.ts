@@ -2,9 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { initBackend, type BackendRequest } from '../engine/backend.js';
 import { ABLATIONS, parseMovielensGenreConfig, QUICK } from '../experiments/movielens/config.js';
-import { runMovielensGenre } from '../experiments/movielens/run.js';
+import { openMovielensGenre } from '../experiments/movielens/experiment.js';
 import { IMAGE_QUICK, parseImageTransferConfig } from '../experiments/images/config.js';
-import { runImageTransfer } from '../experiments/images/run.js';
+import { openImageTransfer } from '../experiments/images/experiment.js';
+import type { Experiment } from '../experiments/experiment.js';
+import { runExperiment } from '../experiments/runner.js';
 import { consoleProgress } from '../experiments/progress.js';
 import type { ExperimentSettings } from '../experiments/plan.js';
 import { overallRanking } from '../experiments/report.js';
@@ -123,7 +125,7 @@ async function commonInput(flags: CommonFlags, quick: object): Promise<Record<st
 /** Runs an experiment with a progress display; a worker prints lines only and writes no outputs. */
 async function execute(
   flags: CommonFlags,
-  run: (settings: ExperimentSettings) => Promise<ResultFile | undefined>,
+  open: (settings: ExperimentSettings) => Promise<Experiment>,
 ): Promise<void> {
   const backend = await initBackend(flags.backend);
   console.log(
@@ -131,18 +133,22 @@ async function execute(
   );
   const progress = consoleProgress({ lines: !!flags.worker });
   try {
-    const result = await run({
-      outDir: flags.out!,
-      backend,
-      quick: !!flags.quick,
-      resume: !!flags.resume,
-      dataDir: flags.dataDir,
-      cacheDir: flags.cacheDir,
-      command: `talking-models ${process.argv.slice(2).join(' ')}`,
-      progress,
-      worker: flags.worker,
-      parallel: flags.jobs > 1 && !flags.worker ? () => runWorkers(flags.jobs, progress.message) : undefined,
-    });
+    const result = await runExperiment(
+      {
+        outDir: flags.out!,
+        backend,
+        quick: !!flags.quick,
+        resume: !!flags.resume,
+        dataDir: flags.dataDir,
+        cacheDir: flags.cacheDir,
+        command: `talking-models ${process.argv.slice(2).join(' ')}`,
+        progress,
+        worker: flags.worker,
+        parallel:
+          flags.jobs > 1 && !flags.worker ? () => runWorkers(flags.jobs, progress.message) : undefined,
+      },
+      open,
+    );
     progress.stop();
     if (result) printSummary(result, flags.out!);
   } finally {
@@ -181,7 +187,7 @@ export function registerRunCommand(program: Command): void {
       }
       if (flags.genres && !flags.ablate) input.genres = list(flags.genres);
       const config = parseMovielensGenreConfig(input);
-      await execute(flags, (settings) => runMovielensGenre({ ...settings, config }));
+      await execute(flags, (settings) => openMovielensGenre(config, settings));
     });
 
   addCommonOptions(
@@ -203,6 +209,6 @@ export function registerRunCommand(program: Command): void {
       if (flags.targetClasses) input.targetClasses = list(flags.targetClasses);
       if (flags.perClass) input.perClass = flags.perClass;
       const config = parseImageTransferConfig(input);
-      await execute(flags, (settings) => runImageTransfer({ ...settings, config }));
+      await execute(flags, (settings) => openImageTransfer(config, settings));
     });
 }

@@ -39,6 +39,8 @@ export interface DistillOptions {
   /** Deterministic transform of every batch (normalisation). */
   preprocess?: RowTransform;
   events?: TrainingEvents;
+  /** The trained model's name in logs and its checkpoint folder (e.g. 'teacher' for a pre-training); default 'student'. */
+  label?: string;
 }
 
 export interface DistillResult {
@@ -114,8 +116,8 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       ...common,
       distiller,
       model: options.student,
-      label: 'student',
-      storage: options.storage?.child('student'),
+      label: options.label ?? 'student',
+      storage: options.storage?.child(folderName(options.label ?? 'student')),
     });
     history.push(...result.history);
     return {

@@ -40,11 +40,14 @@ export async function runPlan(
   progress: ExperimentProgress,
   runCell: (key: CellKey) => Promise<CellRecord>,
   slot?: WorkerSlot,
+  /** Cells finished by this run's workers: their own lines reported them, so they are not "done before". */
+  justRun = new Set<string>(),
 ): Promise<CellRecord[]> {
   for (const [index, key] of plan.entries()) {
     if (slot && index % slot.count !== slot.index) continue;
     if (cells.get(key)) {
-      progress.cellEnd(index, plan.length, `${cellId(key)}: done before, kept`);
+      if (!justRun.has(cellId(key)))
+        progress.cellEnd(index, plan.length, `${cellId(key)}: done before, kept`);
       continue;
     }
     progress.cellStart(index, plan.length, cellId(key));
@@ -114,6 +117,10 @@ export async function runCells(
     await runPlan(plan, cells, settings.progress, runCell, settings.worker);
     return undefined;
   }
-  await settings.parallel?.();
-  return runPlan(plan, cells, settings.progress, runCell);
+  if (!settings.parallel) return runPlan(plan, cells, settings.progress, runCell);
+  const finished = () => new Set(plan.filter((key) => cells.get(key)).map(cellId));
+  const before = finished();
+  await settings.parallel();
+  const justRun = new Set([...finished()].filter((id) => !before.has(id)));
+  return runPlan(plan, cells, settings.progress, runCell, undefined, justRun);
 }

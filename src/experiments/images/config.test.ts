@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseImageTransferConfig } from './config.js';
-import { methodInput } from './run.js';
+import { methodInput } from './experiment.js';
 
 test('defaults are E2 of experiments.md: CIFAR-10 halves, 500 a class, ResNet-20 and ResNet-8, 8 methods, 3 seeds', () => {
   const config = parseImageTransferConfig({});

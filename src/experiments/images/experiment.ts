@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { Random } from '../../engine/random.js';
 import { buildResNet } from '../../models/resnet.js';
-import { cacheDirectory, locateDataset } from '../../data/download.js';
+import { locateDataset } from '../../data/download.js';
 import { loadCifar10 } from '../../data/images/cifar.js';
 import { loadImageFolderSplit } from '../../data/images/folder.js';
 import {
@@ -21,16 +20,9 @@ import { parseMethodConfig, type MethodConfig, type MethodInput } from '../../di
 import { methodOf } from '../method_list.js';
 import { evaluate } from '../../distill/evaluate.js';
 import { packageVersion } from '../../engine/package_root.js';
-import { cellId, openCells, type CellKey } from '../cells.js';
-import { cachedTeacher, teacherKey } from '../teacher_cache.js';
-import { writeOutputs } from '../output.js';
-import { cellRecord, planCells, runCells, runHeader, type ExperimentSettings } from '../plan.js';
-import type { CellRecord, ResultFile } from '../results.js';
+import { cellRecord, type ExperimentSettings } from '../plan.js';
+import type { Experiment, TeacherSpec } from '../experiment.js';
 import type { ImageTransferConfig } from './config.js';
-
-export interface ImageRunOptions extends ExperimentSettings {
-  config: ImageTransferConfig;
-}
 
 /** Whether a method's soft targets come from the teacher's head: the target classes need a new one. */
 function usesTeacherHead(config: MethodConfig): boolean {
@@ -51,7 +43,7 @@ export function methodInput(config: ImageTransferConfig, method: string): Method
 
 async function loadSplits(
   config: ImageTransferConfig,
-  options: ImageRunOptions,
+  options: ExperimentSettings,
 ): Promise<{ train: ImageSet; test: ImageSet; name: string }> {
   if (config.dataset === 'cifar10') {
     const dir = await locateDataset('cifar-10', {
@@ -80,16 +72,15 @@ function fingerprintImages(set: ImageSet): string {
 }
 
 /**
- * E2: pre-train (or reuse) the ResNet-20-style teacher on the source classes, then for each
- * method and seed train the ResNet-8-style student on K labelled images per target class and
- * test it on all test images of the target classes. Finished cells are kept, so `resume` goes on
- * where a killed run stopped; with `parallel`, worker processes share the cells.
+ * E2: a ResNet-20-style teacher pre-trained on the source classes; for each method and seed a
+ * ResNet-8-style student trained on K labelled images per target class and tested on all test
+ * images of the target classes.
  */
-export async function runImageTransfer(options: ImageRunOptions): Promise<ResultFile | undefined> {
-  const { config, outDir, progress } = options;
-  const started = new Date();
-  const cells = await openCells(outDir, config, options.resume || !!options.worker);
-  const { train, test, name } = await loadSplits(config, options);
+export async function openImageTransfer(
+  config: ImageTransferConfig,
+  settings: ExperimentSettings,
+): Promise<Experiment> {
+  const { train, test, name } = await loadSplits(config, settings);
   const source = selectClasses(train, config.sourceClasses);
   const sourcePool = config.teacherPerClass
     ? perClassSubset(source, config.teacherPerClass, new Random(`${config.dataSeed}/teacher-subset`))
@@ -112,39 +103,30 @@ export async function runImageTransfer(options: ImageRunOptions): Promise<Result
   const augmentation =
     config.augmentPadding > 0 ? (random: Random) => augment(random, config.augmentPadding) : undefined;
 
-  const teacherSetup = {
-    // A new release may build or train teachers differently: never reuse another version's.
-    version: packageVersion(),
-    model: config.teacher,
-    training: config.teacherTraining,
-    classes: config.sourceClasses,
-    teacherPerClass: config.teacherPerClass,
-    validationFraction: config.validationFraction,
-    dataSeed: config.dataSeed,
-    augmentPadding: config.augmentPadding,
-  };
-  const key = teacherKey(teacherSetup, fingerprintImages(sourcePool));
-  const teacher = await cachedTeacher(cacheDirectory({ cacheDir: options.cacheDir }), key, async () => {
-    progress.message(
-      `pre-training the teacher on ${sourceSplit.train.labels.length} images of ${config.sourceClasses.join(', ')}`,
-    );
-    const model = resnet(config.teacher, config.sourceClasses.length, config.teacherTraining.seed, 'teacher');
-    const result = await distill({
-      student: model,
-      method: { name: 'student' },
-      task: 'classification',
-      data: { train: imageDataset(sourceSplit.train), validation: imageDataset(sourceSplit.validation) },
+  const teacher: TeacherSpec = {
+    id: 'source classes',
+    setup: {
+      // A new release may build or train teachers differently: never reuse another version's.
+      version: packageVersion(),
+      model: config.teacher,
       training: config.teacherTraining,
-      augment: augmentation,
-      preprocess,
-      events: progress.training,
-    });
-    return { model, info: { epochs: result.epochs, validation: result.validation?.value ?? NaN } };
-  });
-  if (teacher.cached) progress.message(`reusing the pre-trained teacher ${key} from the cache`);
+      classes: config.sourceClasses,
+      teacherPerClass: config.teacherPerClass,
+      validationFraction: config.validationFraction,
+      dataSeed: config.dataSeed,
+      augmentPadding: config.augmentPadding,
+    },
+    fingerprint: async () => fingerprintImages(sourcePool),
+    describe: `on ${sourceSplit.train.labels.length} images of ${config.sourceClasses.join(', ')}`,
+    build: () => resnet(config.teacher, config.sourceClasses.length, config.teacherTraining.seed, 'teacher'),
+    task: 'classification',
+    data: { train: imageDataset(sourceSplit.train), validation: imageDataset(sourceSplit.validation) },
+    training: config.teacherTraining,
+    augment: augmentation,
+    preprocess,
+  };
 
   const task = config.targetClasses.join('+');
-  const plan = planCells([task], config.methods, config.seeds);
   const targetTrain = selectClasses(train, config.targetClasses);
   const targetTest = imageDataset(selectClasses(test, config.targetClasses));
   // The labelled subset is drawn by the run seed: every method sees the same images at one seed.
@@ -167,50 +149,53 @@ export async function runImageTransfer(options: ImageRunOptions): Promise<Result
     }
     return splitsBySeed.get(seed)!;
   };
-  const runCell = async (cell: CellKey): Promise<CellRecord> => {
-    const split = labelledSplit(cell.seed);
-    const seed = 1000 * (cell.seed + 1);
-    const classes = config.targetClasses.length;
-    const student = resnet(config.student, classes, seed, 'student');
-    const assistant = resnet(config.assistant, classes, seed + 1, 'assistant');
-    const result = await distill({
-      teacher: teacher.model,
-      student,
-      assistant,
-      method: methodInput(config, cell.method),
-      task: 'classification',
-      data: { train: imageDataset(split.train), validation: imageDataset(split.validation) },
-      training: { ...config.training, seed: cell.seed },
-      storage: fileStorage(join(outDir, 'runs', cellId(cell))),
-      resume: true,
-      augment: augmentation,
-      preprocess,
-      events: progress.training,
-    });
-    const accuracy = evaluate(student, targetTest, 'classification', { transform: preprocess });
-    student.dispose();
-    assistant.dispose();
-    return cellRecord(cell, accuracy, result);
-  };
 
-  const records = await runCells(options, plan, cells, runCell);
-  if (!records) return undefined;
-  const sourceTest = imageDataset(selectClasses(test, config.sourceClasses));
-  const teacherAccuracy = evaluate(teacher.model, sourceTest, 'classification', {
-    transform: preprocess,
-  }).value;
-  return writeOutputs(
-    outDir,
-    `Image transfer experiment (${name}${options.quick ? ', quick' : ''})`,
-    {
-      ...runHeader(options, { suite: 'image-transfer', dataset: name, config, started }),
-      teacher: {
-        metric: 'accuracy',
-        value: teacherAccuracy,
-        on: `all test images of its source classes (${config.sourceClasses.join(', ')})`,
-        byTask: {},
-      },
+  return {
+    suite: 'image-transfer',
+    title: `Image transfer experiment (${name}${settings.quick ? ', quick' : ''})`,
+    dataset: name,
+    config,
+    tasks: [task],
+    methods: config.methods,
+    seeds: config.seeds,
+    teacherFor: () => teacher,
+    teacherMetric: (teacherOf) => ({
+      metric: 'accuracy',
+      value: evaluate(
+        teacherOf(task),
+        imageDataset(selectClasses(test, config.sourceClasses)),
+        'classification',
+        {
+          transform: preprocess,
+        },
+      ).value,
+      on: `all test images of its source classes (${config.sourceClasses.join(', ')})`,
+      byTask: {},
+    }),
+    async runCell(cell, teacherModel, run) {
+      const split = labelledSplit(cell.seed);
+      const seed = 1000 * (cell.seed + 1);
+      const classes = config.targetClasses.length;
+      const student = resnet(config.student, classes, seed, 'student');
+      const assistant = resnet(config.assistant, classes, seed + 1, 'assistant');
+      const result = await distill({
+        teacher: teacherModel,
+        student,
+        assistant,
+        method: methodInput(config, cell.method),
+        task: 'classification',
+        data: { train: imageDataset(split.train), validation: imageDataset(split.validation) },
+        training: { ...config.training, seed: cell.seed },
+        storage: fileStorage(run.outDir),
+        resume: true,
+        augment: augmentation,
+        preprocess,
+        events: run.events,
+      });
+      const accuracy = evaluate(student, targetTest, 'classification', { transform: preprocess });
+      student.dispose();
+      assistant.dispose();
+      return cellRecord(cell, accuracy, result);
     },
-    records,
-  );
+  };
 }

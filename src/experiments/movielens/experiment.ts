@@ -1,0 +1,116 @@
+import { join } from 'node:path';
+import type { LayersModel } from '../../engine/tf.js';
+import { buildRecommender } from '../../models/recommender.js';
+import { locateDataset } from '../../data/download.js';
+import { loadMovieLens } from '../../data/movielens/load.js';
+import { filterGenre, ratingsDataset, type Ratings } from '../../data/movielens/ratings.js';
+import { distill } from '../../distill/distill.js';
+import { methodOf } from '../method_list.js';
+import { evaluate } from '../../distill/evaluate.js';
+import { cellRecord, type ExperimentSettings } from '../plan.js';
+import { fingerprint } from '../teacher_cache.js';
+import { packageVersion } from '../../engine/package_root.js';
+import type { Experiment, TeacherSpec } from '../experiment.js';
+import type { MovielensGenreConfig } from './config.js';
+import { meanRating } from './teacher.js';
+import { fileStorage } from '../../storage/files.js';
+
+/** The data files a dataset's teacher is trained from, for the teacher cache key. */
+function trainingFiles(config: MovielensGenreConfig, dir: string): string[] {
+  if (config.dataset === 'ml-100k') return ['u.item', `${config.split}.base`].map((f) => join(dir, f));
+  if (config.dataset === 'ml-1m') return ['movies.dat', 'ratings.dat'].map((f) => join(dir, f));
+  return ['movies.csv', 'ratings.csv'].map((f) => join(dir, f));
+}
+
+/**
+ * E1: a teacher pre-trained on all genres; for each genre, method and seed a student trained on
+ * the genre's ratings and tested on them.
+ */
+export async function openMovielensGenre(
+  config: MovielensGenreConfig,
+  settings: ExperimentSettings,
+): Promise<Experiment> {
+  const dir = await locateDataset(config.dataset, {
+    dataDir: settings.dataDir,
+    cacheDir: settings.cacheDir,
+    log: settings.progress.message,
+  });
+  const { data, splits } = await loadMovieLens(config.dataset, dir, {
+    seed: config.dataSeed,
+    split: config.split,
+    validationFraction: config.validationFraction,
+  });
+  const clip = data.ratingRange;
+  const recommender = (
+    shape: { embedding: number; hidden: number[] },
+    seed: number,
+    name: string,
+    bias: number,
+  ) => buildRecommender({ users: data.users, items: data.items, ...shape, seed, name, outputBias: bias });
+  const genre = (r: Ratings, task: string) => ratingsDataset(filterGenre(data, r, task));
+  const testOf = (teacher: LayersModel, r: Ratings) =>
+    evaluate(teacher, ratingsDataset(r), 'regression', { clip }).value;
+
+  const teacher: TeacherSpec = {
+    id: 'all genres',
+    setup: {
+      // A new release may build or train teachers differently: never reuse another version's.
+      version: packageVersion(),
+      model: config.teacher,
+      training: config.teacherTraining,
+      dataset: config.dataset,
+      split: config.split,
+      validationFraction: config.validationFraction,
+      dataSeed: config.dataSeed,
+    },
+    fingerprint: () => fingerprint(trainingFiles(config, dir)),
+    describe: `on all ${splits.train.rating.length} training ratings`,
+    build: () =>
+      recommender(config.teacher, config.teacherTraining.seed, 'teacher', meanRating(splits.train)),
+    task: 'regression',
+    data: { train: ratingsDataset(splits.train), validation: ratingsDataset(splits.validation) },
+    training: { ...config.teacherTraining, clip },
+  };
+
+  return {
+    suite: 'movielens-genre',
+    title: `MovieLens genre experiment (${config.dataset}${settings.quick ? ', quick' : ''})`,
+    dataset: config.dataset,
+    config,
+    tasks: config.genres,
+    methods: config.methods,
+    seeds: config.seeds,
+    teacherFor: () => teacher,
+    teacherMetric: (teacherOf) => ({
+      metric: 'rmse',
+      value: testOf(teacherOf(config.genres[0]), splits.test),
+      on: 'all test ratings',
+      byTask: Object.fromEntries(
+        config.genres.map((g) => [g, testOf(teacherOf(g), filterGenre(data, splits.test, g))]),
+      ),
+    }),
+    async runCell(key, teacherModel, run) {
+      const genreMean = meanRating(filterGenre(data, splits.train, key.task));
+      const seed = 1000 * (key.seed + 1);
+      const student = recommender(config.student, seed, 'student', genreMean);
+      const assistant = recommender(config.assistant, seed + 1, 'assistant', genreMean);
+      const result = await distill({
+        teacher: teacherModel,
+        student,
+        assistant,
+        // Variants were validated with the config; distill() validates again and fills defaults.
+        method: methodOf(key.method, config.variants),
+        task: 'regression',
+        data: { train: genre(splits.train, key.task), validation: genre(splits.validation, key.task) },
+        training: { ...config.training, clip, seed: key.seed },
+        storage: fileStorage(run.outDir),
+        resume: true,
+        events: run.events,
+      });
+      const test = evaluate(student, genre(splits.test, key.task), 'regression', { clip });
+      student.dispose();
+      assistant.dispose();
+      return cellRecord(key, test, result);
+    },
+  };
+}
