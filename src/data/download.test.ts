@@ -77,7 +77,7 @@ async function dataset(dir: string): Promise<string> {
   return dir;
 }
 
-test('the data directory: --data-dir, then TALKING_MODELS_DATA_DIR, then the cache; never a download', async () => {
+test('the data directory: --data-dir alone when given, else TALKING_MODELS_DATA_DIR, then the cache; never a download', async () => {
   const source = toySource(await zipOf({}));
   const given = await dataset(join(root, 'given'));
   const env = await dataset(join(root, 'env'));
@@ -93,14 +93,28 @@ test('the data directory: --data-dir, then TALKING_MODELS_DATA_DIR, then the cac
       '--data-dir may name the dataset folder',
     );
     assert.equal(await locate(), join(env, 'toy'));
-    assert.equal(
-      await locate(join(root, 'empty')),
-      join(env, 'toy'),
-      'a --data-dir without it falls through',
+    await assert.rejects(
+      locate(join(root, 'empty')),
+      new RegExp(
+        `^Error: Dataset toy not found in --data-dir ${root}/empty: put a\\.txt, b\\.txt \\(or b\\.txt\\.gz\\) in ${root}/empty/toy`,
+      ),
+      'a --data-dir without it is an error, not a reason to read another copy',
     );
+    await mkdir(join(root, 'partial', 'toy'), { recursive: true });
+    await writeFile(join(root, 'partial', 'toy', 'b.txt'), 'local');
+    await assert.rejects(
+      locate(join(root, 'partial')),
+      new RegExp(`^Error: Dataset toy in --data-dir ${root}/partial/toy is incomplete: a\\.txt missing$`),
+    );
+    await assert.rejects(locate(join(root, 'partial', 'toy')), /partial\/toy is incomplete: a\.txt missing$/);
   });
   await withEnv('TALKING_MODELS_DATA_DIR', undefined, async () => {
     assert.equal(await locate(), join(cached, 'toy'));
+    await assert.rejects(
+      locateDataset('toy', { cacheDir: join(root, 'partial'), fetcher }, source),
+      /^Error: Dataset toy in --cache-dir .*partial\/toy is incomplete: a\.txt missing; remove that folder to download it again$/,
+      'a partial copy in a named cache is neither downloaded over nor read elsewhere',
+    );
     await withEnv('TALKING_MODELS_CACHE_DIR', env, async () => {
       assert.equal(await locateDataset('toy', { fetcher }, source), join(env, 'toy'));
     });
@@ -202,13 +216,13 @@ test('without downloads, or without a published archive, the error says which fi
   const dataDir = join(root, 'nowhere');
   await withEnv('TALKING_MODELS_DATA_DIR', undefined, async () => {
     await assert.rejects(
-      locateDataset('ml-latest', { dataDir, cacheDir: join(root, 'cache-none') }),
+      locateDataset('ml-latest', { cacheDir: dataDir }),
       new RegExp(
         `^Error: Dataset ml-latest not found: put movies\\.csv, ratings\\.csv in ${dataDir}/ml-latest, or point`,
       ),
     );
     await assert.rejects(
-      locateDataset('cifar-10', { dataDir, download: false, fetcher: offline }),
+      locateDataset('cifar-10', { cacheDir: dataDir, download: false, fetcher: offline }),
       /Dataset cifar-10 not found \(downloads are off\): download https:\/\/www\.cs\.toronto\.edu\/~kriz\/cifar-10-binary\.tar\.gz, unpack it and put batches\.meta\.txt, test_batch\.bin \(or test_batch\.bin\.gz\) in .*nowhere\/cifar-10-batches-bin/,
     );
   });

@@ -86,10 +86,35 @@ export async function downloadDataset(
   }
 }
 
+/** The required files that `dir` lacks, as a reader would list them. */
+function missingList(dir: string, source: DatasetSource): string {
+  return requiredList({ ...source, required: source.required.filter((file) => !present(dir, file)) });
+}
+
 /**
- * The folder of dataset `name` (e.g. "ml-100k", "cifar-10"): in `--data-dir`, else in
- * TALKING_MODELS_DATA_DIR, else in the download cache, downloading it there when allowed. When it
- * cannot be had, the error says which files to put in which folder, and which option to set.
+ * A folder the user named holds the dataset, or the run fails naming what is missing: it never
+ * silently reads another copy.
+ */
+function inNamedFolder(name: string, source: DatasetSource, dir: string): string {
+  // --data-dir may name the folder that holds the dataset's folder, or the dataset folder itself.
+  const candidates = [join(dir, source.folder), dir];
+  const found = candidates.find((candidate) => hasRequired(candidate, source));
+  if (found) return found;
+  const meant = candidates.find((candidate) => source.required.some((file) => present(candidate, file)));
+  if (meant)
+    throw new Error(
+      `Dataset ${name} in --data-dir ${meant} is incomplete: ${missingList(meant, source)} missing`,
+    );
+  throw new Error(
+    `Dataset ${name} not found in --data-dir ${dir}: put ${requiredList(source)} in ${candidates[0]}, or leave out --data-dir to use TALKING_MODELS_DATA_DIR or the download cache`,
+  );
+}
+
+/**
+ * The folder of dataset `name` (e.g. "ml-100k", "cifar-10"): in `--data-dir` and only there when
+ * it is given, else in TALKING_MODELS_DATA_DIR, else in the download cache, downloading it there
+ * when allowed. When it cannot be had, the error says which files to put in which folder, and
+ * which option to set.
  */
 export async function locateDataset(
   name: string,
@@ -98,13 +123,19 @@ export async function locateDataset(
 ): Promise<string> {
   if (!source)
     throw new Error(`Unknown dataset "${name}"; expected one of ${Object.keys(SOURCES).join(', ')}`);
-  const roots = [location.dataDir, process.env.TALKING_MODELS_DATA_DIR].filter((d): d is string => !!d);
+  if (location.dataDir) return inNamedFolder(name, source, location.dataDir);
+  const roots = [process.env.TALKING_MODELS_DATA_DIR].filter((d): d is string => !!d);
   const cache = cacheDirectory(location);
   const candidates = [...roots, cache].map((root) => join(root, source.folder));
-  // A --data-dir that points at the dataset folder itself works too.
-  if (location.dataDir) candidates.splice(1, 0, location.dataDir);
   const found = candidates.find((dir) => hasRequired(dir, source));
   if (found) return found;
+  const cached = join(cache, source.folder);
+  // Downloads are renamed into place whole, so a partial copy in a named cache was changed by hand.
+  if (location.cacheDir && existsSync(cached)) {
+    throw new Error(
+      `Dataset ${name} in --cache-dir ${cached} is incomplete: ${missingList(cached, source)} missing; remove that folder to download it again`,
+    );
+  }
 
   const where = roots.length
     ? roots.map((r) => join(r, source.folder)).join(' or ')
