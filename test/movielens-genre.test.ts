@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -188,4 +189,73 @@ test('every cell gets the pristine teacher: a fine-tuning method changes neither
   const kd = (result: { rows: { method: string; value: number }[] }) =>
     result.rows.find((row) => row.method === 'kd')!.value;
   assert.equal(kd(after), kd(alone));
+});
+
+/** The error of a run that must fail, with what it printed. */
+const failure = (args: string[]) =>
+  run(args).then(
+    () => assert.fail(`succeeded: ${args.join(' ')}`),
+    (error: Error & { stdout: string; stderr: string }) => error,
+  );
+
+test('a bad genre, method or config file fails before any training, naming what was wrong', async () => {
+  const args = (extra: string[]) => [
+    ...['run', 'movielens-genre', '--data-dir', data, '--cache-dir', join(root, 'untouched-cache')],
+    ...['--epochs', '1', '--out', join(root, 'early'), ...extra],
+  ];
+  const genre = await failure(args(['--genres', 'Action,Westrn', '--methods', 'student']));
+  assert.match(genre.stderr, /Unknown genre "Westrn" in ml-100k; expected one of/);
+  const method = await failure(args(['--genres', 'Action', '--methods', 'student,dkd']));
+  assert.match(method.stderr, /method "dkd": dkd is defined for classification only/);
+  for (const { stdout } of [genre, method]) assert.doesNotMatch(stdout, /pre-training|epoch/);
+  assert.ok(!existsSync(join(root, 'untouched-cache', 'teachers')), 'no teacher was trained or cached');
+
+  const file = (name: string, text: string) => {
+    const path = join(root, name);
+    return writeFile(path, text).then(() => path);
+  };
+  const withConfig = async (path: string) => (await failure(args(['--config', path]))).stderr;
+  assert.match(
+    await withConfig(join(root, 'absent.json')),
+    /absent\.json: cannot read the config file \(no such file\)/,
+  );
+  assert.match(
+    await withConfig(await file('broken.json', '{"seeds": 2,')),
+    /broken\.json: the config file is not valid JSON/,
+  );
+  assert.match(
+    await withConfig(await file('typo.json', '{"seed": 2}')),
+    /typo\.json: Invalid movielens-genre config:\n {2}seed: unknown field; expected one of dataset, split, .*seeds, teacher/,
+  );
+  assert.match(
+    await withConfig(await file('variant.json', '{"variants": {"t": {"name": "talking", "mesageSize": 4}}}')),
+    /variant\.json: Invalid movielens-genre config: variant "t": .*mesageSize: unknown field/s,
+  );
+});
+
+test('an explicit --data-dir is authoritative: a missing file there fails, naming it, whatever TALKING_MODELS_DATA_DIR holds', async () => {
+  const partial = await writeMovieLensFixture(join(root, 'partial'), 'ml-100k');
+  await rm(join(partial, 'ml-100k', 'u1.base'));
+  const error = await promisify(execFile)(
+    process.execPath,
+    [
+      ...cli,
+      'run',
+      'movielens-genre',
+      '--data-dir',
+      partial,
+      '--methods',
+      'student',
+      '--out',
+      join(root, 'p'),
+    ],
+    { env: { ...process.env, TALKING_MODELS_DATA_DIR: data } },
+  ).then(
+    () => assert.fail('the run read another copy'),
+    (e: Error & { stderr: string }) => e,
+  );
+  assert.match(
+    error.stderr,
+    /Dataset ml-100k in --data-dir \S*partial\/ml-100k is incomplete: u1\.base missing/,
+  );
 });

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { initBackend, type BackendRequest } from '../engine/backend.js';
 import { ABLATIONS, parseMovielensGenreConfig, QUICK } from '../experiments/movielens/config.js';
@@ -7,6 +6,7 @@ import { IMAGE_QUICK, parseImageTransferConfig } from '../experiments/images/con
 import { openImageTransfer } from '../experiments/images/experiment.js';
 import type { Experiment } from '../experiments/experiment.js';
 import { runExperiment } from '../experiments/runner.js';
+import { readConfigFile } from '../experiments/config_file.js';
 import { consoleProgress } from '../experiments/progress.js';
 import type { ExperimentSettings } from '../experiments/plan.js';
 import { overallRanking } from '../experiments/report.js';
@@ -109,8 +109,12 @@ function addCommonOptions(command: Command, defaultOut: string): Command {
 }
 
 /** The config input from --config, --quick and the flags every experiment shares. */
-async function commonInput(flags: CommonFlags, quick: object): Promise<Record<string, unknown>> {
-  const fromFile = flags.config ? JSON.parse(await readFile(flags.config, 'utf8')) : {};
+async function commonInput(
+  flags: CommonFlags,
+  quick: object,
+  parse: (input: unknown) => unknown,
+): Promise<Record<string, unknown>> {
+  const fromFile = flags.config ? await readConfigFile(flags.config, parse) : {};
   const input: Record<string, unknown> = { ...fromFile, ...(flags.quick ? quick : {}) };
   if (flags.dataset) input.dataset = flags.dataset;
   if (flags.methods) input.methods = list(flags.methods);
@@ -175,7 +179,7 @@ export function registerRunCommand(program: Command): void {
       'talking ablations on two genres (default Sci-Fi, Romance: mid-sized, so the ablations stay cheap)',
     )
     .action(async (flags: MovielensFlags) => {
-      const input = await commonInput(flags, QUICK);
+      const input = await commonInput(flags, QUICK, parseMovielensGenreConfig);
       if (flags.ablate) {
         // Mid-sized genres by default, so that the seven talking variants stay cheap.
         const genres = (list(flags.genres) ?? ['Sci-Fi', 'Romance']).slice(0, 2);
@@ -204,7 +208,7 @@ export function registerRunCommand(program: Command): void {
     .option('--per-class <k>', 'labelled downstream images per class', positiveInt('--per-class'))
     .option('--quick', '100 images a class, 1 seed, a shorter budget, a teacher on 400 images a class')
     .action(async (flags: ImageFlags) => {
-      const input = await commonInput(flags, IMAGE_QUICK);
+      const input = await commonInput(flags, IMAGE_QUICK, parseImageTransferConfig);
       if (flags.sourceClasses) input.sourceClasses = list(flags.sourceClasses);
       if (flags.targetClasses) input.targetClasses = list(flags.targetClasses);
       if (flags.perClass) input.perClass = flags.perClass;

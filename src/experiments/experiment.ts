@@ -3,6 +3,7 @@ import type { RowTransform, TensorDataset } from '../data/dataset.js';
 import type { Random } from '../engine/random.js';
 import type { TaskKind } from '../distill/method.js';
 import type { TrainingInput } from '../distill/training-config.js';
+import type { MethodInput } from '../distill/methods/registry.js';
 import type { TrainingEvents } from '../distill/train.js';
 import type { CellKey } from './cells.js';
 import type { CellRecord, ResultFile } from './results.js';
@@ -50,6 +51,10 @@ export interface Experiment {
   tasks: string[];
   /** Methods or named variants of the config. */
   methods: string[];
+  /** The config of a method of `methods`. */
+  methodInput(method: string): MethodInput;
+  /** The task every cell's student learns. */
+  task: TaskKind;
   seeds: number;
   teacherFor(task: string): TeacherSpec;
   /** The teachers' reported metric; `teacherOf` gives the pristine teacher of a task. */

@@ -57,6 +57,8 @@ function fakeExperiment(events: string[], changeKept = false): Experiment {
     config: { changeKept },
     tasks: ['a', 'b'],
     methods: ['finetune', 'plain'],
+    methodInput: () => ({ name: 'student' }),
+    task: 'regression',
     seeds: 1,
     teacherFor: () => teacherSpec,
     teacherMetric: (teacherOf) => {
@@ -112,4 +114,21 @@ test('a cell that changes the kept teacher stops the run, naming the teacher', a
     runExperiment(settings('changed'), async () => fakeExperiment([], true)),
     /the teacher "one" changed during a cell/,
   );
+});
+
+test('a method not defined for the task stops the run before any teacher trains', async () => {
+  lines.length = 0;
+  const experiment = {
+    ...fakeExperiment([]),
+    methods: ['student', 'dkd'],
+    methodInput: (name: string) => ({ name }),
+  };
+  await assert.rejects(
+    runExperiment(
+      { ...settings('wrong-task'), cacheDir: join(root, 'fresh-cache') },
+      async () => experiment as Experiment,
+    ),
+    /Invalid fake config: method "dkd": dkd is defined for classification only \(the task here is regression\)/,
+  );
+  assert.deepEqual(lines, [], 'nothing was trained or loaded');
 });

@@ -6,6 +6,18 @@ import { writeOutputs } from './output.js';
 import { planCells, runCells, runHeader, type ExperimentSettings } from './plan.js';
 import type { ResultFile } from './results.js';
 import { Teachers } from './teachers.js';
+import { checkTask, parseMethodConfig } from '../distill/methods/registry.js';
+
+/** Every method of the run is valid and defined for its task, before anything trains. */
+function checkMethods(experiment: Experiment): void {
+  for (const method of experiment.methods) {
+    try {
+      checkTask(parseMethodConfig(experiment.methodInput(method)).name, experiment.task);
+    } catch (error) {
+      throw new Error(`Invalid ${experiment.suite} config: method "${method}": ${(error as Error).message}`);
+    }
+  }
+}
 
 /**
  * Runs an experiment: opens it (its data and every check, before anything trains), gets each
@@ -19,6 +31,7 @@ export async function runExperiment(
 ): Promise<ResultFile | undefined> {
   const started = new Date();
   const experiment = await open(settings);
+  checkMethods(experiment);
   const cells = await openCells(settings.outDir, experiment.config, settings.resume || !!settings.worker);
   const teachers = new Teachers(cacheDirectory({ cacheDir: settings.cacheDir }), settings.progress);
   try {

@@ -83,14 +83,20 @@ export function parseMethodConfig(input: unknown): MethodConfig {
   return result.data;
 }
 
-/** Sets a method up for one teacher/student pair; every method then trains in the same loop. */
-export async function createDistiller(config: MethodConfig, ctx: MethodContext): Promise<Distiller> {
-  const entry = METHODS[config.name] as MethodEntry<z.ZodType<MethodConfig>>;
-  if (!entry.tasks.includes(ctx.task)) {
+/** Throws unless method `name` is defined for `task`, saying what to use instead. */
+export function checkTask(name: MethodName, task: TaskKind): void {
+  const entry: Pick<MethodEntry<z.ZodType>, 'tasks' | 'otherTask'> = METHODS[name];
+  if (!entry.tasks.includes(task)) {
     throw new Error(
-      `${config.name} is defined for ${entry.tasks.join(' and ')} only (the task here is ${ctx.task})` +
+      `${name} is defined for ${entry.tasks.join(' and ')} only (the task here is ${task})` +
         (entry.otherTask ? `; ${entry.otherTask}` : ''),
     );
   }
+}
+
+/** Sets a method up for one teacher/student pair; every method then trains in the same loop. */
+export async function createDistiller(config: MethodConfig, ctx: MethodContext): Promise<Distiller> {
+  checkTask(config.name, ctx.task);
+  const entry = METHODS[config.name] as MethodEntry<z.ZodType<MethodConfig>>;
   return entry.create(config, ctx);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatIssues } from '../../util/schema.js';
+import { fields, formatIssues } from '../../util/schema.js';
 import { trainingSchema } from '../../distill/training-config.js';
 import { checkMethodList } from '../method_list.js';
 import { methodsFor } from '../../distill/methods/registry.js';
@@ -19,7 +19,7 @@ const CIFAR_TARGET = ['dog', 'frog', 'horse', 'ship', 'truck'];
  * E2 of experiments.md as one serialisable config: every number that shapes a result is here and
  * is written into results.json and report.md.
  */
-export const imageTransferSchema = z.strictObject({
+export const imageTransferSchema = fields({
   /** `cifar10` (the binary batches) or `folder:PATH` (PATH/<split>/<class>/<image>, splits train and test). */
   dataset: z
     .string()

@@ -157,6 +157,8 @@ export async function openImageTransfer(
     config,
     tasks: [task],
     methods: config.methods,
+    methodInput: (method) => methodInput(config, method),
+    task: 'classification',
     seeds: config.seeds,
     teacherFor: () => teacher,
     teacherMetric: (teacherOf) => ({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ML100K_SPLITS } from '../../data/movielens/ml100k.js';
 import { MOVIELENS_DATASETS } from '../../data/movielens/load.js';
-import { formatIssues } from '../../util/schema.js';
+import { fields, formatIssues } from '../../util/schema.js';
 import { trainingSchema } from '../../distill/training-config.js';
 import { checkMethodList } from '../method_list.js';
 import { methodsFor } from '../../distill/methods/registry.js';
@@ -42,7 +42,7 @@ const TEACHER_OPTIMIZER = { name: 'adam', learningRate: 1e-3, weightDecay: 3e-4 
  * E1 of experiments.md as one serialisable config (torchdistill style): every number that shapes
  * a result is here and is written into results.json and report.md.
  */
-export const movielensGenreSchema = z.strictObject({
+export const movielensGenreSchema = fields({
   dataset: z.enum(MOVIELENS_DATASETS).default('ml-100k'),
   /** ml-100k's split files (test = <split>.test, training pool = <split>.base). */
   split: z.enum(ML100K_SPLITS).default('u1'),

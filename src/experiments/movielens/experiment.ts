@@ -47,10 +47,22 @@ export async function openMovielensGenre(
     name: string,
     bias: number,
   ) => buildRecommender({ users: data.users, items: data.items, ...shape, seed, name, outputBias: bias });
-  const genre = (r: Ratings, task: string) => ratingsDataset(filterGenre(data, r, task));
+  // Each genre's ratings, drawn here so that a genre the data lacks fails before any training.
+  const byGenre = new Map(
+    config.genres.map((g) => [
+      g,
+      {
+        train: filterGenre(data, splits.train, g),
+        validation: filterGenre(data, splits.validation, g),
+        test: filterGenre(data, splits.test, g),
+      },
+    ]),
+  );
   const testOf = (teacher: LayersModel, r: Ratings) =>
     evaluate(teacher, ratingsDataset(r), 'regression', { clip }).value;
 
+  // Variants were validated with the config; distill() validates again and fills defaults.
+  const methodInput = (method: string) => methodOf(method, config.variants);
   const teacher: TeacherSpec = {
     id: 'all genres',
     setup: {
@@ -79,18 +91,19 @@ export async function openMovielensGenre(
     config,
     tasks: config.genres,
     methods: config.methods,
+    methodInput,
+    task: 'regression',
     seeds: config.seeds,
     teacherFor: () => teacher,
     teacherMetric: (teacherOf) => ({
       metric: 'rmse',
       value: testOf(teacherOf(config.genres[0]), splits.test),
       on: 'all test ratings',
-      byTask: Object.fromEntries(
-        config.genres.map((g) => [g, testOf(teacherOf(g), filterGenre(data, splits.test, g))]),
-      ),
+      byTask: Object.fromEntries(config.genres.map((g) => [g, testOf(teacherOf(g), byGenre.get(g)!.test)])),
     }),
     async runCell(key, teacherModel, run) {
-      const genreMean = meanRating(filterGenre(data, splits.train, key.task));
+      const genre = byGenre.get(key.task)!;
+      const genreMean = meanRating(genre.train);
       const seed = 1000 * (key.seed + 1);
       const student = recommender(config.student, seed, 'student', genreMean);
       const assistant = recommender(config.assistant, seed + 1, 'assistant', genreMean);
@@ -98,16 +111,15 @@ export async function openMovielensGenre(
         teacher: teacherModel,
         student,
         assistant,
-        // Variants were validated with the config; distill() validates again and fills defaults.
-        method: methodOf(key.method, config.variants),
+        method: methodInput(key.method),
         task: 'regression',
-        data: { train: genre(splits.train, key.task), validation: genre(splits.validation, key.task) },
+        data: { train: ratingsDataset(genre.train), validation: ratingsDataset(genre.validation) },
         training: { ...config.training, clip, seed: key.seed },
         storage: fileStorage(run.outDir),
         resume: true,
         events: run.events,
       });
-      const test = evaluate(student, genre(splits.test, key.task), 'regression', { clip });
+      const test = evaluate(student, ratingsDataset(genre.test), 'regression', { clip });
       student.dispose();
       assistant.dispose();
       return cellRecord(key, test, result);
