@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { runCli } from './support/cli.js';
 
@@ -104,4 +106,36 @@ test('bad arguments give one clear line and a failing exit code', async () => {
     run(['bench', 'speed', '--backend', 'gpu']),
     /argument 'gpu' is invalid. Allowed choices are auto, tensorflow, wasm, cpu/,
   );
+});
+
+const repoRoot = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+
+test('--version, and help that lists allowed values and defaults and names only files in the repository', async () => {
+  const { version } = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8'));
+  assert.equal((await run(['--version'])).stdout.trim(), version);
+  const help = async (...command: string[]) =>
+    (await run([...command, '--help'])).stdout.replace(/\s+/g, ' ');
+  const e1 = await help('run', 'movielens-genre');
+  assert.match(
+    e1,
+    /--methods <list> comma-separated methods \(student, kd, fitnet, rkd, dkd, takd, talking\)/,
+  );
+  assert.match(e1, /\(default: student,kd,fitnet,rkd,takd,talking\)/);
+  assert.match(
+    e1,
+    /--genres <list> comma-separated genres \(default: Action,Comedy,Drama,Horror,Romance,Sci-Fi\)/,
+  );
+  assert.match(e1, /choices: "ml-100k", "ml-1m", "ml-latest-small", "ml-latest"/);
+  assert.match(e1, /--seeds <n> seeds per cell \(default: 3\)/);
+  const e2 = await help('run', 'image-transfer');
+  assert.match(e2, /\(default: airplane,automobile,bird,cat,deer\)/);
+  assert.match(e2, /--per-class <k> labelled downstream images per class \(default: 500\)/);
+  const texts = [await help(), await help('run'), e1, e2, await help('bench', 'speed')];
+  const files = texts.join('\n').match(/[\w./-]+\.(?:md|json|ts|py)\b|(?:docs|src)\/[\w./-]+/g) ?? [];
+  const named = files.filter(
+    (file) => !/^(?:results|report|s)\.json$|^report\.md$/.test(file.replace(/^.*\//, '')),
+  );
+  assert.ok(named.length > 0);
+  for (const file of named)
+    assert.ok(existsSync(join(repoRoot, file)), `help names ${file}, not in the repository`);
 });

@@ -37,12 +37,12 @@ function table(result: SpeedResult): string {
   return lines.join('\n');
 }
 
-/** `talking-models bench speed`: training throughput of the workloads of experiments.md. */
+/** `talking-models bench speed`: training throughput of the speed workloads (src/bench/). */
 export function registerBenchCommand(program: Command): void {
   const bench = program.command('bench').description('benchmarks');
   bench
     .command('speed')
-    .description('training throughput (median ms per step) of the workloads of experiments.md')
+    .description('training throughput (median ms per step) of the speed workloads (docs/results/speed.md)')
     .addOption(backendOption())
     .option('--out <file>', 'write the result JSON here')
     .option('--workloads <list>', 'comma-separated workloads', Object.keys(WORKLOADS).join(','))

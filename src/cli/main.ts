@@ -5,10 +5,12 @@ import { registerRunCommand } from './run.js';
 import { registerFitCommands } from './fit.js';
 import { registerPredictCommand } from './predict.js';
 import { registerInspectCommand } from './inspect.js';
+import { packageVersion } from '../engine/package_root.js';
 
 const program = new Command()
   .name('talking-models')
   .description('Distill a pre-trained teacher into a small student by letting the two models talk.')
+  .version(packageVersion())
   .showHelpAfterError();
 
 registerBenchCommand(program);

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { initBackend, type BackendRequest } from '../engine/backend.js';
 import { ABLATIONS, parseMovielensGenreConfig, QUICK } from '../experiments/movielens/config.js';
+import { MOVIELENS_DATASETS } from '../data/movielens/load.js';
 import { openMovielensGenre } from '../experiments/movielens/experiment.js';
 import { IMAGE_QUICK, parseImageTransferConfig } from '../experiments/images/config.js';
 import { openImageTransfer } from '../experiments/images/experiment.js';
@@ -74,8 +75,12 @@ function printSummary(result: ResultFile, outDir: string): void {
   console.log(`wrote ${outDir}/results.json, report.md and SVG plots`);
 }
 
-/** The options every experiment takes. */
-function addCommonOptions(command: Command, defaultOut: string): Command {
+/** The options every experiment takes; `defaults` is its config's, for the help. */
+function addCommonOptions(
+  command: Command,
+  defaultOut: string,
+  defaults: { methods: string[]; seeds: number },
+): Command {
   return command
     .addOption(backendOption())
     .option(
@@ -88,9 +93,9 @@ function addCommonOptions(command: Command, defaultOut: string): Command {
     )
     .option(
       '--methods <list>',
-      `comma-separated methods (${METHOD_NAMES.join(', ')}) or variants of --config`,
+      `comma-separated methods (${METHOD_NAMES.join(', ')}) or variants of --config (default: ${defaults.methods.join(',')})`,
     )
-    .option('--seeds <n>', 'seeds per cell', positiveInt('--seeds'))
+    .option('--seeds <n>', `seeds per cell (default: ${defaults.seeds})`, positiveInt('--seeds'))
     .option('--epochs <n>', 'epoch budget of teacher and students (for smoke tests)', positiveInt('--epochs'))
     .option('--config <file>', 'a JSON experiment config; flags override it')
     .option('--resume', 'continue a killed run in --out: finished cells are kept')
@@ -162,7 +167,11 @@ async function execute(
 
 /** `talking-models run <experiment>`. */
 export function registerRunCommand(program: Command): void {
-  const run = program.command('run').description('run an experiment of experiments.md');
+  const run = program
+    .command('run')
+    .description('run an experiment (its settings: docs/experiment-choices.md)');
+  const e1 = parseMovielensGenreConfig({});
+  const e2 = parseImageTransferConfig({});
   addCommonOptions(
     run
       .command('movielens-genre')
@@ -170,10 +179,15 @@ export function registerRunCommand(program: Command): void {
         'E1: teacher pre-trained on all genres, students on one genre each; test RMSE per genre and method',
       ),
     'runs/movielens-genre',
+    e1,
   )
-    .option('--dataset <name>', 'ml-100k, ml-1m or ml-latest')
-    .option('--genres <list>', 'comma-separated genres')
-    .option('--quick', '2 genres, 1 seed, a shorter budget')
+    .addOption(
+      new Option('--dataset <name>', `MovieLens release (default: ${e1.dataset})`).choices(
+        MOVIELENS_DATASETS,
+      ),
+    )
+    .option('--genres <list>', `comma-separated genres (default: ${e1.genres.join(',')})`)
+    .option('--quick', `genres ${QUICK.genres.join(',')}, ${QUICK.seeds} seed, a shorter budget`)
     .option(
       '--ablate',
       'talking ablations on two genres (default Sci-Fi, Romance: mid-sized, so the ablations stay cheap)',
@@ -201,11 +215,25 @@ export function registerRunCommand(program: Command): void {
         'E2: a ResNet-20 teacher pre-trained on source classes, ResNet-8 students on K images of each new class; test accuracy per method',
       ),
     'runs/image-transfer',
+    e2,
   )
-    .option('--dataset <name>', 'cifar10, or folder:PATH for PATH/<train|test>/<class>/<image>')
-    .option('--source-classes <list>', "comma-separated classes of the teacher's pre-training")
-    .option('--target-classes <list>', 'comma-separated downstream classes, new to the teacher')
-    .option('--per-class <k>', 'labelled downstream images per class', positiveInt('--per-class'))
+    .option(
+      '--dataset <name>',
+      `cifar10, or folder:PATH for PATH/<train|test>/<class>/<image> (default: ${e2.dataset})`,
+    )
+    .option(
+      '--source-classes <list>',
+      `comma-separated classes of the teacher's pre-training (default: ${e2.sourceClasses.join(',')})`,
+    )
+    .option(
+      '--target-classes <list>',
+      `comma-separated downstream classes, new to the teacher (default: ${e2.targetClasses.join(',')})`,
+    )
+    .option(
+      '--per-class <k>',
+      `labelled downstream images per class (default: ${e2.perClass})`,
+      positiveInt('--per-class'),
+    )
     .option('--quick', '100 images a class, 1 seed, a shorter budget, a teacher on 400 images a class')
     .action(async (flags: ImageFlags) => {
       const input = await commonInput(flags, IMAGE_QUICK, parseImageTransferConfig);
