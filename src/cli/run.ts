@@ -8,6 +8,7 @@ import { openImageTransfer } from '../experiments/images/experiment.js';
 import type { Experiment } from '../experiments/experiment.js';
 import { runExperiment } from '../experiments/runner.js';
 import { readConfigFile } from '../experiments/config_file.js';
+import { portableCommand } from './command_line.js';
 import { consoleProgress } from '../experiments/progress.js';
 import type { ExperimentSettings } from '../experiments/plan.js';
 import { overallRanking } from '../experiments/report.js';
@@ -150,7 +151,7 @@ async function execute(
         resume: !!flags.resume,
         dataDir: flags.dataDir,
         cacheDir: flags.cacheDir,
-        command: `talking-models ${process.argv.slice(2).join(' ')}`,
+        command: portableCommand(process.argv.slice(2)),
         progress,
         worker: flags.worker,
         parallel:

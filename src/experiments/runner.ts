@@ -6,6 +6,7 @@ import { writeOutputs } from './output.js';
 import { planCells, runCells, runHeader, type ExperimentSettings } from './plan.js';
 import type { ResultFile } from './results.js';
 import { Teachers } from './teachers.js';
+import { portableConfig } from '../util/paths.js';
 import { checkTask, parseMethodConfig } from '../distill/methods/registry.js';
 
 /** Every method of the run is valid and defined for its task, before anything trains. */
@@ -50,7 +51,7 @@ export async function runExperiment(
       ),
     );
     if (!records || !teacher) return undefined;
-    const header = runHeader(settings, { ...experiment, started });
+    const header = runHeader(settings, { ...experiment, config: portableConfig(experiment.config), started });
     return await writeOutputs(settings.outDir, experiment.title, { ...header, teacher }, records);
   } finally {
     teachers.dispose();

@@ -23,6 +23,7 @@ import { packageVersion } from '../../engine/package_root.js';
 import { cellRecord, type ExperimentSettings } from '../plan.js';
 import type { Experiment, TeacherSpec } from '../experiment.js';
 import type { ImageTransferConfig } from './config.js';
+import { portablePath } from '../../util/paths.js';
 
 /** Whether a method's soft targets come from the teacher's head: the target classes need a new one. */
 function usesTeacherHead(config: MethodConfig): boolean {
@@ -58,7 +59,7 @@ async function loadSplits(
   return {
     train: await loadImageFolderSplit(root, 'train', classes),
     test: await loadImageFolderSplit(root, 'test', classes),
-    name: `folder ${root}`,
+    name: `folder ${portablePath(root, 'folder')}`,
   };
 }
 
