@@ -4,8 +4,18 @@
  *
  * This is the package's one public entry point.
  */
+import { initBackend } from './engine/backend.js';
+
 export { tf } from './engine/tf.js';
 export { initBackend, type BackendRequest, type BackendName } from './engine/backend.js';
+
+/*
+ * Importing the package selects the fastest backend that loads here (tfjs-node, else wasm), so a
+ * user who never picks one does not silently train on tfjs's slow default `cpu` backend.
+ * `initBackend('cpu')` (or any other) chooses another; `tf.getBackend()` and every `distill()`
+ * result say which one runs.
+ */
+await initBackend('auto');
 export { Random, type RandomState } from './engine/random.js';
 export { buildRecommender, type RecommenderConfig } from './models/recommender.js';
 export { FactorProduct, type FactorProductConfig } from './models/factor_product.js';

@@ -1,4 +1,4 @@
-import type { LayersModel } from '../engine/tf.js';
+import { tf, type LayersModel } from '../engine/tf.js';
 import { Random } from '../engine/random.js';
 import type { RowTransform, TensorDataset } from '../data/dataset.js';
 import { parseTrainingConfig, type TrainingConfig, type TrainingInput } from './training-config.js';
@@ -46,6 +46,8 @@ export interface DistillOptions {
 export interface DistillResult {
   /** The trained student: an ordinary tfjs model that predicts alone. */
   student: LayersModel;
+  /** The tfjs backend it trained on. */
+  backend: string;
   method: MethodConfig;
   training: TrainingConfig;
   /** 1-based epoch whose weights the student ends with. */
@@ -122,6 +124,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     history.push(...result.history);
     return {
       student: options.student,
+      backend: tf.getBackend(),
       method,
       training,
       bestEpoch: result.bestEpoch,
