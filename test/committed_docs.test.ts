@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,22 @@ test('committed reports, results and docs name no folder of the machine they wer
       match,
       null,
       `${relative(root, file)} names a machine path: ${text.slice(match?.index, (match?.index ?? 0) + 60)}`,
+    );
+  }
+});
+
+test('the README names only files that are in the repository', () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  // Files a run writes (report.md, results.json, ...) are named by their plain names only.
+  const outputs = /^(?:report\.md|results\.json|[\w-]+\.svg|s\.json|file\.json)$/;
+  const named = (readme.match(/[\w./-]+\.(?:md|json|ts|py)\b/g) ?? []).filter(
+    (f) => !outputs.test(f) && !f.startsWith('.'),
+  );
+  assert.ok(named.length > 0);
+  for (const file of named) {
+    assert.ok(
+      existsSync(join(root, file.replace(/^\.\//, ''))),
+      `README names ${file}, not in the repository`,
     );
   }
 });
