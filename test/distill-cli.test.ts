@@ -9,9 +9,9 @@ import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { tf, initBackend, saveModel } from '../src/index.js';
 import { makeCsv } from '../examples/make-csv.js';
-import { runCli } from './cli_runner.js';
+import { runCli } from './support/cli.js';
 import { writeImageFolder } from './support/image_folder.js';
-import { writeMovieLensFixture } from '../src/data/movielens/fixtures.js';
+import { writeMovieLensFixture } from './support/movielens.js';
 
 const root = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../' : '../', import.meta.url));
 

@@ -6,7 +6,7 @@ import { datasetFromArrays } from '../data/arrays.js';
 import type { TensorDataset } from '../data/dataset.js';
 import { distill, type DistillOptions } from './distill.js';
 import { predict, predictedClasses } from './predict.js';
-import { denseModel } from './testing/models.js';
+import { denseModel } from '../../test/support/models.js';
 
 before(() => initBackend('cpu'));
 
