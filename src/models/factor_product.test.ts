@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { tf } from '../engine/tf.js';
 import { initBackend } from '../engine/backend.js';
-import { assertClose, assertWasmMatchesCpu } from '../engine/testing/backends.js';
+import { assertClose, assertWasmMatchesCpu } from '../../test/support/backends.js';
 import { FactorProduct } from './factor_product.js';
 import { buildRecommender, type RecommenderConfig } from './recommender.js';
 import { ModelGraph } from './cut.js';
