@@ -4,8 +4,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { cliArgs, runCli } from './cli_runner.js';
-import { writeMovieLensFixture } from '../src/data/movielens/fixtures.js';
+import { cliArgs, runCli } from './support/cli.js';
+import { writeMovieLensFixture } from './support/movielens.js';
 import { Random } from '../src/engine/random.js';
 
 let root: string;

@@ -4,8 +4,8 @@ import { tf } from '../engine/tf.js';
 import { initBackend } from '../engine/backend.js';
 import { memoryStorage, type RunStorage } from '../storage/storage.js';
 import { distill } from './distill.js';
-import { syntheticRegression } from './testing/synthetic.js';
-import { denseModel as mlp } from './testing/models.js';
+import { syntheticRegression } from '../../test/support/synthetic.js';
+import { denseModel as mlp } from '../../test/support/models.js';
 
 before(() => initBackend('wasm'));
 

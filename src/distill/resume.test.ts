@@ -6,8 +6,8 @@ import { Random } from '../engine/random.js';
 import { memoryStorage, readText, type RunStorage } from '../storage/storage.js';
 import { distill, type DistillOptions } from './distill.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { syntheticRegression } from './testing/synthetic.js';
-import { denseModel as mlp } from './testing/models.js';
+import { syntheticRegression } from '../../test/support/synthetic.js';
+import { denseModel as mlp } from '../../test/support/models.js';
 
 before(() => initBackend('wasm'));
 

@@ -1,4 +1,4 @@
-import { readOrExplain } from '../util/files.js';
+import { readOrExplain } from '../storage/files.js';
 
 /**
  * Reads an experiment's `--config` file, checked on its own with the experiment's `parse`, so that

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
@@ -9,6 +8,7 @@ import { readText, switchFiles, type RunStorage } from '../storage/storage.js';
 // Registers the project's own layer classes, so that every model this module loads can use them.
 import './factor_product.js';
 import { parseJson } from '../util/schema.js';
+import { readOrExplain } from '../storage/files.js';
 
 /**
  * Model files with Node's fs, so that models save and load without tfjs-node. A model
@@ -36,7 +36,6 @@ const manifestSchema = z.looseObject({
   ),
 });
 
-
 function expectedBytes(specs: tf.io.WeightsManifestEntry[], file: string): number {
   return specs.reduce((total, spec) => {
     // Quantized weights (from tfjs-converter) are stored in fewer bytes than their dtype says.
@@ -45,15 +44,6 @@ function expectedBytes(specs: tf.io.WeightsManifestEntry[], file: string): numbe
     }
     return total + BYTES_PER_ELEMENT[spec.dtype] * tf.util.sizeFromShape(spec.shape);
   }, 0);
-}
-
-async function readOrExplain(file: string, what: string): Promise<Buffer> {
-  try {
-    return await readFile(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: cannot read ${what} (${code === 'ENOENT' ? 'no such file' : String(error)})`);
-  }
 }
 
 /**

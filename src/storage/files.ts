@@ -43,3 +43,13 @@ export function fileStorage(dir: string): RunStorage {
     where: (name) => (name ? join(dir, name) : dir),
   };
 }
+
+/** Reads a file; a failure names the file and what it was meant to hold. */
+export async function readOrExplain(file: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`${file}: cannot read ${what} (${code === 'ENOENT' ? 'no such file' : String(error)})`);
+  }
+}
