@@ -3,8 +3,8 @@ import { before, test } from 'node:test';
 import { type LayersModel } from '../engine/tf.js';
 import { initBackend } from '../engine/backend.js';
 import { Random } from '../engine/random.js';
-import { denseModel, tinyResNet } from './testing/models.js';
-import { syntheticRegression } from './testing/synthetic.js';
+import { denseModel, tinyResNet } from '../../test/support/models.js';
+import { syntheticRegression } from '../../test/support/synthetic.js';
 import { randomTeacher } from './random_teacher.js';
 import { distill } from './distill.js';
 
