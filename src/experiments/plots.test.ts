@@ -1,19 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ResultRow } from './results.js';
 import { differencesToStudent, learningCurves, methodColour, toSvg } from './plots.js';
-
-const row = (method: string, task: string, seed: number, value: number): ResultRow => ({
-  method,
-  task,
-  seed,
-  value,
-  metric: 'rmse',
-  validation: value,
-  epochs: 1,
-  bestEpoch: 1,
-  seconds: 0,
-});
+import { resultRow as row } from '../../test/support/results.js';
 
 test('each method keeps one colour in every plot, whichever methods a run has', () => {
   const rows = [0, 1].flatMap((seed) =>

@@ -1,4 +1,5 @@
-import { beats, type ResultFile, type ResultRow, type SummaryRow } from './results.js';
+import { better } from '../distill/evaluate.js';
+import { type ResultFile, type ResultRow, type SummaryRow } from './results.js';
 import { pairedLead, verdict, type PairedLead } from './stats.js';
 
 const fmt = (v: number) => v.toFixed(4);
@@ -47,7 +48,7 @@ export function overallRanking(result: Pick<ResultFile, 'rows'>): RankedMethod[]
     })
     .filter((m) => m.complete)
     .map(({ complete: _, ...m }) => m)
-    .sort((a, b) => (beats(metric, a.mean, b.mean) ? -1 : 1));
+    .sort((a, b) => (better(metric, a.mean, b.mean) ? -1 : 1));
 }
 
 /**
@@ -92,7 +93,7 @@ function testTable(result: ResultFile, methods: string[], tasks: string[], metri
   for (const task of tasks) {
     const present = methods.map((m) => cell(m, task)).filter((s): s is SummaryRow => !!s);
     const best = present.reduce<SummaryRow | undefined>(
-      (b, s) => (!b || beats(s.metric, s.mean, b.mean) ? s : b),
+      (b, s) => (!b || better(s.metric, s.mean, b.mean) ? s : b),
       undefined,
     );
     const base = cell('student', task);

@@ -1,19 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { preliminaryFits, summarize, type ResultFile, type ResultRow } from './results.js';
+import { preliminaryFits, summarize, type ResultFile } from './results.js';
 import { overallRanking, renderReport } from './report.js';
-
-const row = (method: string, task: string, seed: number, value: number): ResultRow => ({
-  method,
-  task,
-  seed,
-  value,
-  metric: 'rmse',
-  validation: value,
-  epochs: 1,
-  bestEpoch: 1,
-  seconds: 0,
-});
+import { resultFile, resultRow as row } from '../../test/support/results.js';
 
 test('summaries: mean and sample standard deviation per method and task', () => {
   const [s] = summarize([row('kd', 'A', 0, 1), row('kd', 'A', 1, 2), row('kd', 'A', 2, 4)]);
@@ -54,13 +43,7 @@ test('the report headline says whether talking leads the best other method by a 
     // A control is never the rival, however good.
     row('talking-random-teacher', 'A', seed, 0.5),
   ]);
-  const result = {
-    rows,
-    summary: summarize(rows),
-    teacher: { metric: 'rmse', value: 0.5, on: 'its test', byTask: {} },
-    config: {},
-    seconds: 1,
-  } as unknown as ResultFile;
+  const result = resultFile(rows);
   // talking vs kd: differences 0.05, 0.049, 0.048: mean 0.049, sd 0.001, half-width t(2) * 0.001 / sqrt(3).
   const report = renderReport(result, 't', []);
   assert.match(
@@ -114,12 +97,6 @@ test('the report gives the validation metric of each preliminary fit, and cells 
     { ...row('kd', 'A', 1, 0.8), preliminary: { 'teacher head': 0.44 } },
     row('student', 'A', 0, 0.8),
   ];
-  const result = {
-    rows,
-    summary: summarize(rows),
-    teacher: { metric: 'rmse', value: 0.5, on: 'its test', byTask: {} },
-    config: {},
-    seconds: 1,
-  } as unknown as ResultFile;
+  const result = resultFile(rows);
   assert.match(renderReport(result, 't', []), /\| kd \| teacher head \| 0\.5800 \|/);
 });

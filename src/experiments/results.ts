@@ -1,3 +1,4 @@
+import { better } from '../distill/evaluate.js';
 import type { EpochRecord } from '../distill/history.js';
 
 /** One trained and evaluated cell: a method on a task with a seed (experiments.md's rows). */
@@ -80,13 +81,8 @@ export function preliminaryFits(history: CellRecord['history']): Record<string, 
   for (const { label, validation } of history) {
     if (label === 'student' || !validation) continue;
     const known = best[label];
-    if (known === undefined || beats(validation.metric, validation.value, known))
+    if (known === undefined || better(validation.metric, validation.value, known))
       best[label] = validation.value;
   }
   return best;
-}
-
-/** Whether `a` beats `b` on this metric. */
-export function beats(metric: 'rmse' | 'accuracy', a: number, b: number): boolean {
-  return metric === 'rmse' ? a < b : a > b;
 }

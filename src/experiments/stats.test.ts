@@ -1,25 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ResultRow } from './results.js';
 import { meanInterval, pairedLead, verdict } from './stats.js';
-
-const row = (
-  method: string,
-  task: string,
-  seed: number,
-  value: number,
-  metric: 'rmse' | 'accuracy' = 'rmse',
-): ResultRow => ({
-  method,
-  task,
-  seed,
-  value,
-  metric,
-  validation: value,
-  epochs: 1,
-  bestEpoch: 1,
-  seconds: 0,
-});
+import { resultRow as row } from '../../test/support/results.js';
 
 const close = (a: number, b: number, tolerance = 1e-6) =>
   assert.ok(Math.abs(a - b) < tolerance, `${a} is not ${b}`);

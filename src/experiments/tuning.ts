@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { beats } from './results.js';
+import { better } from '../distill/evaluate.js';
 import type { CellKey } from './cells.js';
 
 /**
@@ -143,7 +143,7 @@ export function chooseCandidates(
       label,
       validation: tasks.reduce((a, t) => a + validation(candidateMethod(method, label), t), 0) / tasks.length,
     }));
-    const best = scored.reduce((b, s) => (beats(metric, s.validation, b.validation) ? s : b));
+    const best = scored.reduce((b, s) => (better(metric, s.validation, b.validation) ? s : b));
     return { method, knob, candidates: scored, chosen: best.label };
   });
 }
