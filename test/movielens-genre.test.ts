@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -101,6 +101,39 @@ test('a run killed mid-way completes with --resume, keeping finished cells', asy
   const resumed = await run([...common(out), '--resume']);
   assert.ok((resumed.stdout.match(/done before, kept/g) ?? []).length >= kept);
   assert.equal(JSON.parse(await readFile(join(out, 'results.json'), 'utf8')).rows.length, 12);
+});
+
+test('--quick --shift: a teacher per genre that never saw its movies, reported per genre, in its own default folder', async () => {
+  const cwd = join(root, 'shift-cwd');
+  await mkdir(cwd);
+  const cache = join(root, 'shift-cache');
+  const { stdout } = await run(
+    [
+      ...['run', 'movielens-genre', '--backend', 'wasm', '--data-dir', data, '--cache-dir', cache],
+      ...['--quick', '--shift', '--genres', 'Action,Comedy', '--methods', 'student,talking', '--epochs', '2'],
+    ],
+    { cwd },
+  );
+  for (const genre of ['Action', 'Comedy'])
+    assert.match(
+      stdout,
+      new RegExp(`pre-training the teacher on \\d+ training ratings of every movie not flagged ${genre}`),
+    );
+  assert.equal(readdirSync(join(cache, 'teachers')).length, 2, 'one cached teacher per genre');
+  const out = join(cwd, 'runs', 'movielens-genre-shift');
+  const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+  assert.equal(result.config.shift, true);
+  assert.equal(result.rows.length, 4);
+  const { byTask, value, on } = result.teacher;
+  assert.deepEqual(Object.keys(byTask), ['Action', 'Comedy']);
+  assert.ok(byTask.Action > 0 && byTask.Comedy > 0);
+  assert.ok(Math.abs(value - (byTask.Action + byTask.Comedy) / 2) < 1e-12, 'the mean over genres');
+  assert.match(on, /never saw the genre/);
+  const report = await readFile(join(out, 'report.md'), 'utf8');
+  assert.match(report, /^# E1-shift: MovieLens genres new to the teacher \(ml-100k, quick\)/);
+  assert.match(report, new RegExp(`\\| Action \\| ${byTask.Action.toFixed(4)} \\|`));
+  assert.match(report, new RegExp(`\\| Comedy \\| ${byTask.Comedy.toFixed(4)} \\|`));
+  assert.doesNotMatch(report, /all test ratings/);
 });
 
 for (const dataset of ['ml-1m', 'ml-latest'] as const) {

@@ -36,6 +36,7 @@ interface CommonFlags {
 interface MovielensFlags extends CommonFlags {
   genres?: string;
   ablate?: boolean;
+  shift?: boolean;
 }
 
 interface ImageFlags extends CommonFlags {
@@ -43,6 +44,8 @@ interface ImageFlags extends CommonFlags {
   targetClasses?: string;
   perClass?: number;
 }
+
+const E1_SHIFT_OUT = 'runs/movielens-genre-shift';
 
 const list = (value?: string) =>
   value
@@ -193,8 +196,13 @@ export function registerRunCommand(program: Command): void {
       '--ablate',
       'talking ablations on two genres (default Sci-Fi, Romance: mid-sized, so the ablations stay cheap)',
     )
-    .action(async (flags: MovielensFlags) => {
+    .option(
+      '--shift',
+      `E1-shift: each genre's teacher is pre-trained on all ratings but the genre's movies (default --out ${E1_SHIFT_OUT})`,
+    )
+    .action(async (flags: MovielensFlags, command: Command) => {
       const input = await commonInput(flags, QUICK, parseMovielensGenreConfig);
+      if (flags.shift) input.shift = true;
       if (flags.ablate) {
         // Mid-sized genres by default, so that the seven talking variants stay cheap.
         const genres = (list(flags.genres) ?? ['Sci-Fi', 'Romance']).slice(0, 2);
@@ -206,6 +214,8 @@ export function registerRunCommand(program: Command): void {
       }
       if (flags.genres && !flags.ablate) input.genres = list(flags.genres);
       const config = parseMovielensGenreConfig(input);
+      // A shifted run (by flag or config file) must not overwrite E1's default output.
+      if (config.shift && command.getOptionValueSource('out') === 'default') flags.out = E1_SHIFT_OUT;
       await execute(flags, (settings) => openMovielensGenre(config, settings));
     });
 

@@ -53,6 +53,11 @@ export const movielensGenreSchema = fields({
    */
   dataSeed: z.number().int().min(0).default(0),
   genres: z.array(z.string()).min(1).default(['Action', 'Comedy', 'Drama', 'Horror', 'Romance', 'Sci-Fi']),
+  /**
+   * E1-shift: each genre gets its own teacher, pre-trained (and early-stopped) on every rating
+   * except those of the genre's movies, so that the downstream movies are new to it.
+   */
+  shift: z.boolean().default(false),
   /** Methods, or talking variants from `variants` (dkd is for classes only). */
   methods: z.array(z.string()).min(1).default(methodsFor('regression')),
   seeds: z.number().int().min(1).default(3),

@@ -3,7 +3,7 @@ import type { LayersModel } from '../../engine/tf.js';
 import { buildRecommender } from '../../models/recommender.js';
 import { locateDataset } from '../../data/download.js';
 import { loadMovieLens } from '../../data/movielens/load.js';
-import { filterGenre, ratingsDataset, type Ratings } from '../../data/movielens/ratings.js';
+import { excludeGenre, filterGenre, ratingsDataset, type Ratings } from '../../data/movielens/ratings.js';
 import { distill } from '../../distill/distill.js';
 import { methodOf } from '../method_list.js';
 import { evaluate } from '../../distill/evaluate.js';
@@ -24,7 +24,8 @@ function trainingFiles(config: MovielensGenreConfig, dir: string): string[] {
 
 /**
  * E1: a teacher pre-trained on all genres; for each genre, method and seed a student trained on
- * the genre's ratings and tested on them.
+ * the genre's ratings and tested on them. With `shift` (E1-shift), each genre's students learn
+ * from a teacher of their own that was pre-trained on all ratings but those of the genre's movies.
  */
 export async function openMovielensGenre(
   config: MovielensGenreConfig,
@@ -63,8 +64,12 @@ export async function openMovielensGenre(
 
   // Variants were validated with the config; distill() validates again and fills defaults.
   const methodInput = (method: string) => methodOf(method, config.variants);
-  const teacher: TeacherSpec = {
-    id: 'all genres',
+  /**
+   * The teacher pre-trained on `ratings` (train and validation, so that it is also early-stopped
+   * on them), with its output starting at their mean; `without` names E1-shift's held-out genre.
+   */
+  const teacherSpec = (ratings: { train: Ratings; validation: Ratings }, without?: string): TeacherSpec => ({
+    id: without === undefined ? 'all genres' : `without ${without}`,
     setup: {
       // A new release may build or train teachers differently: never reuse another version's.
       version: packageVersion(),
@@ -74,19 +79,39 @@ export async function openMovielensGenre(
       split: config.split,
       validationFraction: config.validationFraction,
       dataSeed: config.dataSeed,
+      // Only under shift, so that E1's teacher keeps its cache key.
+      ...(without === undefined ? {} : { without }),
     },
     fingerprint: () => fingerprint(trainingFiles(config, dir)),
-    describe: `on all ${splits.train.rating.length} training ratings`,
+    describe:
+      `on ${ratings.train.rating.length} training ratings` +
+      (without === undefined ? ' of all genres' : ` of every movie not flagged ${without}`),
     build: () =>
-      recommender(config.teacher, config.teacherTraining.seed, 'teacher', meanRating(splits.train)),
+      recommender(config.teacher, config.teacherTraining.seed, 'teacher', meanRating(ratings.train)),
     task: 'regression',
-    data: { train: ratingsDataset(splits.train), validation: ratingsDataset(splits.validation) },
+    data: { train: ratingsDataset(ratings.train), validation: ratingsDataset(ratings.validation) },
     training: { ...config.teacherTraining, clip },
-  };
-
+  });
+  // Built once here: the runner asks for a task's teacher before each of its cells.
+  const allGenres = config.shift ? undefined : teacherSpec(splits);
+  const teachers = new Map(
+    config.genres.map((g) => [
+      g,
+      allGenres ??
+        teacherSpec(
+          {
+            train: excludeGenre(data, splits.train, g),
+            validation: excludeGenre(data, splits.validation, g),
+          },
+          g,
+        ),
+    ]),
+  );
   return {
     suite: 'movielens-genre',
-    title: `MovieLens genre experiment (${config.dataset}${settings.quick ? ', quick' : ''})`,
+    title:
+      (config.shift ? 'E1-shift: MovieLens genres new to the teacher' : 'MovieLens genre experiment') +
+      ` (${config.dataset}${settings.quick ? ', quick' : ''})`,
     dataset: config.dataset,
     config,
     tasks: config.genres,
@@ -94,13 +119,27 @@ export async function openMovielensGenre(
     methodInput,
     task: 'regression',
     seeds: config.seeds,
-    teacherFor: () => teacher,
-    teacherMetric: (teacherOf) => ({
-      metric: 'rmse',
-      value: testOf(teacherOf(config.genres[0]), splits.test),
-      on: 'all test ratings',
-      byTask: Object.fromEntries(config.genres.map((g) => [g, testOf(teacherOf(g), byGenre.get(g)!.test)])),
-    }),
+    teacherFor: (genre) => teachers.get(genre)!,
+    teacherMetric: (teacherOf) => {
+      // Each genre's own teacher on the genre: under shift, the teacher the genre is new to.
+      const byTask = Object.fromEntries(
+        config.genres.map((g) => [g, testOf(teacherOf(g), byGenre.get(g)!.test)]),
+      );
+      if (!config.shift)
+        return {
+          metric: 'rmse',
+          value: testOf(teacherOf(config.genres[0]), splits.test),
+          on: 'all test ratings',
+          byTask,
+        };
+      const values = Object.values(byTask);
+      return {
+        metric: 'rmse',
+        value: values.reduce((a, b) => a + b, 0) / values.length,
+        on: "each genre's test ratings by that genre's teacher, which never saw the genre (mean over genres)",
+        byTask,
+      };
+    },
     async runCell(key, teacherModel, run) {
       const genre = byGenre.get(key.task)!;
       const genreMean = meanRating(genre.train);
