@@ -5,16 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { CellStore, type CellKey } from './cells.js';
 import { planCells, runPlan } from './plan.js';
-import type { ExperimentProgress } from './progress.js';
+import { quietProgress as quiet } from '../../test/support/progress.js';
 import { parseWorkerSlot } from './workers.js';
-
-const quiet: ExperimentProgress = {
-  cellStart: () => {},
-  cellEnd: () => {},
-  training: {},
-  message: () => {},
-  stop: () => {},
-};
 
 const record = (key: CellKey) => ({
   row: {

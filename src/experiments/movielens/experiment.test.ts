@@ -7,20 +7,12 @@ import { initBackend } from '../../engine/backend.js';
 import { loadMovieLens } from '../../data/movielens/load.js';
 import { filterGenre, type MovieLens, type RatingSplits } from '../../data/movielens/ratings.js';
 import type { TensorDataset } from '../../data/dataset.js';
-import type { ExperimentProgress } from '../progress.js';
+import { quietProgress as quiet } from '../../../test/support/progress.js';
 import { teacherKey } from '../teacher_cache.js';
 import { writeMovieLensFixture } from '../../../test/support/movielens.js';
 import { parseMovielensGenreConfig } from './config.js';
 import { openMovielensGenre } from './experiment.js';
 import { meanRating } from './teacher.js';
-
-const quiet: ExperimentProgress = {
-  cellStart: () => {},
-  cellEnd: () => {},
-  training: {},
-  message: () => {},
-  stop: () => {},
-};
 
 let root: string;
 let dataDir: string;
