@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { runCli } from './support/cli.js';
 import { METHOD_NAMES, methodsFor } from '../src/distill/methods/registry.js';
+import { CONTROLS } from '../src/experiments/method_list.js';
 
 const run = runCli;
 
@@ -119,13 +120,13 @@ test('--version, and help that lists allowed values and defaults and names only 
   const e1 = await help('run', 'movielens-genre');
   // Every method of the registry, and by default those for ratings (no dkd).
   assert.ok(e1.includes(`--methods <list> comma-separated methods (${METHOD_NAMES.join(', ')})`), e1);
-  assert.ok(e1.includes(`(default: ${methodsFor('regression').join(',')})`), e1);
+  assert.ok(e1.includes(`(default: ${[...methodsFor('regression'), ...CONTROLS].join(',')})`), e1);
   assert.match(
     e1,
     /--genres <list> comma-separated genres \(default: Action,Comedy,Drama,Horror,Romance,Sci-Fi\)/,
   );
   assert.match(e1, /choices: "ml-100k", "ml-1m", "ml-latest-small", "ml-latest"/);
-  assert.match(e1, /--seeds <n> seeds per cell \(default: 3\)/);
+  assert.match(e1, /--seeds <n> seeds per cell \(default: 5\)/);
   const e2 = await help('run', 'image-transfer');
   assert.match(e2, /\(default: airplane,automobile,bird,cat,deer\)/);
   assert.match(e2, /--per-class <k> labelled downstream images per class \(default: 500\)/);

@@ -27,6 +27,18 @@ before(async () => {
         'kd-head': { name: 'kd', teacherHead: 'finetune' },
         'talking-handshake': { name: 'talking', handshakeEpochs: 2 },
       },
+      // A kill can land in the tuning stage, or between it and the rows.
+      tuning: {
+        knobs: {
+          student: {
+            knob: 'weight decay',
+            candidates: {
+              '0': { training: { optimizer: { weightDecay: 0 } } },
+              '0.01': { training: { optimizer: { weightDecay: 0.01 } } },
+            },
+          },
+        },
+      },
     }),
   );
 });

@@ -27,10 +27,18 @@ before(async () => {
   };
   await writeFile(configFile, JSON.stringify(tiny));
   await writeFile(join(root, 'cifar.json'), JSON.stringify({ ...tiny, teacherPerClass: 30 }));
+  const alpha = (a: number) => ({ method: { alpha: a } });
+  await writeFile(
+    join(root, 'tuned.json'),
+    JSON.stringify({
+      ...tiny,
+      tuning: { knobs: { kd: { knob: 'alpha', candidates: { '0.25': alpha(0.25), '0.9': alpha(0.9) } } } },
+    }),
+  );
 });
 after(() => rm(root, { recursive: true, force: true }));
 
-const common = (out: string, extra: string[] = []) => [
+const common = (out: string, extra: string[] = [], tuning = false) => [
   'run',
   'image-transfer',
   '--backend',
@@ -51,6 +59,7 @@ const common = (out: string, extra: string[] = []) => [
   '2',
   '--out',
   out,
+  ...(tuning ? [] : ['--no-tuning']),
   ...extra,
 ];
 
@@ -61,10 +70,21 @@ test('every method runs on an image folder; results, report and plots are writte
   assert.match(first.stdout, /student main epoch 2: loss \d/, 'a line an epoch when not on a terminal');
   const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
   assert.equal(result.suite, 'image-transfer');
-  assert.equal(result.rows.length, 16, '8 methods x 2 seeds');
+  assert.equal(result.rows.length, 20, '10 methods (with the two controls) x 2 seeds');
   assert.deepEqual(
     [...new Set(result.rows.map((r: { method: string }) => r.method))],
-    ['student', 'kd', 'fitnet', 'rkd', 'dkd', 'takd', 'talking', 'talking+kd'],
+    [
+      'student',
+      'kd',
+      'fitnet',
+      'rkd',
+      'dkd',
+      'takd',
+      'talking',
+      'talking+kd',
+      'talking-random-teacher',
+      'kd-random-teacher',
+    ],
   );
   for (const row of result.rows) {
     assert.equal(row.metric, 'accuracy');
@@ -85,24 +105,33 @@ test('every method runs on an image folder; results, report and plots are writte
 
   const again = await runCli(common(out, ['--seeds', '2', '--resume']));
   assert.match(again.stdout, /reusing the pre-trained teacher/);
-  assert.equal((again.stdout.match(/done before, kept/g) ?? []).length, 16);
+  assert.equal((again.stdout.match(/done before, kept/g) ?? []).length, 20);
   assert.deepEqual(JSON.parse(await readFile(join(out, 'results.json'), 'utf8')).rows, result.rows);
 });
 
-test('--jobs 2 trains the cells in two worker processes with the same results as one process', async () => {
-  const methods = ['--methods', 'student,kd,talking', '--seeds', '1'];
+test('--jobs 2 tunes, then trains the rows, in two worker processes with the same results as one process', async () => {
+  const methods = ['--methods', 'student,kd,talking', '--seeds', '1', '--config', join(root, 'tuned.json')];
   const one = join(root, 'one');
   const two = join(root, 'two');
-  await runCli(common(one, methods));
-  const parallel = await runCli(common(two, [...methods, '--jobs', '2']));
+  await runCli(common(one, methods, true));
+  const parallel = await runCli(common(two, [...methods, '--jobs', '2'], true));
   assert.match(parallel.stdout, /\[worker 0\] backend: wasm \(worker 0 of 2\)/);
+  assert.match(parallel.stdout, /\[worker 1\] .*kd_0\.9__cat_dog__seed0: test accuracy/, 'a tuning cell');
   assert.match(parallel.stdout, /\[worker 1\] .*kd__cat_dog__seed0: test accuracy/);
   assert.doesNotMatch(parallel.stdout, /done before, kept/, 'the workers just ran every cell');
-  const rows = async (out: string) =>
-    JSON.parse(await readFile(join(out, 'results.json'), 'utf8')).rows.map(
-      ({ seconds: _, ...row }: { seconds: number }) => row,
-    );
-  assert.deepEqual(await rows(two), await rows(one));
+  const result = async (out: string) => {
+    const { rows, tuning } = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+    return { rows: rows.map(({ seconds: _, ...row }: { seconds: number }) => row), tuning };
+  };
+  const [single, double] = [await result(one), await result(two)];
+  assert.deepEqual(double, single);
+  assert.deepEqual(
+    single.tuning.choices.map((c: { method: string; candidates: unknown[] }) => [
+      c.method,
+      c.candidates.length,
+    ]),
+    [['kd', 2]],
+  );
 });
 
 test('bad class lists and folders are refused with what was expected', async () => {

@@ -37,6 +37,7 @@ const common = (out: string) => [
   '2',
   '--epochs',
   '2',
+  '--no-tuning',
   '--out',
   out,
 ];

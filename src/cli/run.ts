@@ -10,7 +10,7 @@ import { runExperiment } from '../experiments/runner.js';
 import { readConfigFile } from '../experiments/config_file.js';
 import { portableCommand } from './command_line.js';
 import { consoleProgress } from '../experiments/progress.js';
-import type { ExperimentSettings } from '../experiments/plan.js';
+import { STAGES, type ExperimentSettings, type Stage } from '../experiments/plan.js';
 import { overallRanking } from '../experiments/report.js';
 import type { ResultFile } from '../experiments/results.js';
 import { parseWorkerSlot, runWorkers, type WorkerSlot } from '../experiments/workers.js';
@@ -28,9 +28,11 @@ interface CommonFlags {
   config?: string;
   quick?: boolean;
   resume?: boolean;
+  tuning: boolean;
   out?: string;
   jobs: number;
   worker?: WorkerSlot;
+  workerStage?: Stage;
 }
 
 interface MovielensFlags extends CommonFlags {
@@ -103,6 +105,10 @@ function addCommonOptions(
     .option('--epochs <n>', 'epoch budget of teacher and students (for smoke tests)', positiveInt('--epochs'))
     .option('--config <file>', 'a JSON experiment config; flags override it')
     .option('--resume', 'continue a killed run in --out: finished cells are kept')
+    .option(
+      '--no-tuning',
+      "run every method at its defaults, without choosing each method's main knob on validation first",
+    )
     .option('--out <dir>', 'output folder', defaultOut)
     .option(
       '--jobs <n>',
@@ -114,6 +120,9 @@ function addCommonOptions(
       new Option('--worker <k/n>', 'internal: one worker process of --jobs')
         .argParser(parseWorkerSlot)
         .hideHelp(),
+    )
+    .addOption(
+      new Option('--worker-stage <stage>', 'internal: the stage a worker trains').choices(STAGES).hideHelp(),
     );
 }
 
@@ -128,6 +137,7 @@ async function commonInput(
   if (flags.dataset) input.dataset = flags.dataset;
   if (flags.methods) input.methods = list(flags.methods);
   if (flags.seeds) input.seeds = flags.seeds;
+  if (!flags.tuning) input.tuning = { ...(input.tuning as object), enabled: false };
   if (flags.epochs) {
     for (const key of ['training', 'teacherTraining'])
       input[key] = { ...(input[key] as object), epochs: flags.epochs };
@@ -156,9 +166,11 @@ async function execute(
         cacheDir: flags.cacheDir,
         command: portableCommand(process.argv.slice(2)),
         progress,
-        worker: flags.worker,
+        worker: flags.worker && { ...flags.worker, stage: flags.workerStage ?? 'rows' },
         parallel:
-          flags.jobs > 1 && !flags.worker ? () => runWorkers(flags.jobs, progress.message) : undefined,
+          flags.jobs > 1 && !flags.worker
+            ? (stage) => runWorkers(flags.jobs, stage, progress.message)
+            : undefined,
       },
       open,
     );
@@ -210,6 +222,8 @@ export function registerRunCommand(program: Command): void {
           genres,
           methods: ['talking', ...Object.keys(ABLATIONS)],
           variants: { ...ABLATIONS, ...(input.variants as object) },
+          // Each part is taken away from talking as a user gets it: at its defaults.
+          tuning: { enabled: false },
         });
       }
       if (flags.genres && !flags.ablate) input.genres = list(flags.genres);

@@ -7,6 +7,7 @@ import type { MethodInput } from '../distill/methods/registry.js';
 import type { TrainingEvents } from '../distill/train.js';
 import type { CellKey } from './cells.js';
 import type { CellRecord, ResultFile } from './results.js';
+import type { CellSetup, TuningConfig } from './tuning.js';
 
 /**
  * A pre-trained teacher as an experiment defines it. The runner trains it (or loads it from the
@@ -51,14 +52,19 @@ export interface Experiment {
   tasks: string[];
   /** Methods or named variants of the config. */
   methods: string[];
-  /** The config of a method of `methods`. */
+  /** The config of a method of `methods`, before tuning. */
   methodInput(method: string): MethodInput;
+  /** The validation tuning of protocol revision 2: the runner trains the candidates first. */
+  tuning: TuningConfig;
   /** The task every cell's student learns. */
   task: TaskKind;
   seeds: number;
   teacherFor(task: string): TeacherSpec;
   /** The teachers' reported metric; `teacherOf` gives the pristine teacher of a task. */
   teacherMetric(teacherOf: (task: string) => LayersModel): ResultFile['teacher'];
-  /** Trains and tests one cell's student; `teacher` is the cell's own copy, which it may change. */
-  runCell(cell: CellKey, teacher: LayersModel, run: CellRun): Promise<CellRecord>;
+  /**
+   * Trains and tests one cell's student with `setup` (its method's config after tuning, and a
+   * patch of the training settings); `teacher` is the cell's own copy, which it may change.
+   */
+  runCell(cell: CellKey, setup: CellSetup, teacher: LayersModel, run: CellRun): Promise<CellRecord>;
 }

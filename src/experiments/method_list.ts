@@ -11,6 +11,9 @@ export const BUILT_IN_VARIANTS: Record<string, MethodInput> = {
   'kd-random-teacher': { name: 'kd', teacher: { init: 'random' } },
 };
 
+/** The control rows every experiment runs by default. */
+export const CONTROLS = Object.keys(BUILT_IN_VARIANTS);
+
 /** The config of a method row: a variant of the config, a built-in variant, or the method by name. */
 export function methodOf(method: string, variants: Record<string, Record<string, unknown>>): MethodInput {
   return (

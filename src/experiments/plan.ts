@@ -6,6 +6,14 @@ import { preliminaryFits, type CellRecord } from './results.js';
 import type { WorkerSlot } from './workers.js';
 import type { BackendName } from '../engine/backend.js';
 
+/**
+ * A run trains its cells in two stages: the tuning candidates, then the rows of the plan with the
+ * chosen values. Parallel workers run one stage at a time, so that every worker of the second
+ * stage finds all the candidates it chooses from.
+ */
+export type Stage = 'tuning' | 'rows';
+export const STAGES: readonly Stage[] = ['tuning', 'rows'];
+
 /** How an experiment is run, whatever the experiment. */
 export interface ExperimentSettings {
   outDir: string;
@@ -17,10 +25,10 @@ export interface ExperimentSettings {
   /** The command line, written into the report. */
   command: string;
   progress: ExperimentProgress;
-  /** Set in a worker process: train only this share of the cells, write no outputs. */
-  worker?: WorkerSlot;
-  /** Trains the cells in parallel processes once the teacher is ready (see workers.ts). */
-  parallel?: () => Promise<void>;
+  /** Set in a worker process: train only this share of this stage's cells, write no outputs. */
+  worker?: WorkerSlot & { stage: Stage };
+  /** Trains a stage's cells in parallel processes once the teachers are ready (see workers.ts). */
+  parallel?: (stage: Stage) => Promise<void>;
 }
 
 /** Every (task, method, seed) cell of a run, in the order they are trained and reported. */
@@ -103,24 +111,26 @@ export function runHeader(
 }
 
 /**
- * Runs a plan as `settings` ask: in a worker, only its share, returning nothing (the parent
- * writes the outputs); otherwise through the parallel workers first, if any, then every cell
+ * Runs a stage's plan as `settings` ask: in a worker, only its share of its own stage, returning
+ * nothing (the parent writes the outputs); otherwise through the parallel workers first, if any, then every cell
  * left, returning all the records.
  */
 export async function runCells(
   settings: ExperimentSettings,
+  stage: Stage,
   plan: CellKey[],
   cells: CellStore,
   runCell: (key: CellKey) => Promise<CellRecord>,
 ): Promise<CellRecord[] | undefined> {
   if (settings.worker) {
-    await runPlan(plan, cells, settings.progress, runCell, settings.worker);
+    if (settings.worker.stage === stage)
+      await runPlan(plan, cells, settings.progress, runCell, settings.worker);
     return undefined;
   }
-  if (!settings.parallel) return runPlan(plan, cells, settings.progress, runCell);
+  if (!settings.parallel || !plan.length) return runPlan(plan, cells, settings.progress, runCell);
   const finished = () => new Set(plan.filter((key) => cells.get(key)).map(cellId));
   const before = finished();
-  await settings.parallel();
+  await settings.parallel(stage);
   const justRun = new Set([...finished()].filter((id) => !before.has(id)));
   return runPlan(plan, cells, settings.progress, runCell, undefined, justRun);
 }

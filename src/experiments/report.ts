@@ -1,3 +1,4 @@
+import { tuningTable } from './tuning.js';
 import { better } from '../distill/evaluate.js';
 import { type ResultFile, type ResultRow, type SummaryRow } from './results.js';
 import { pairedLead, verdict, type PairedLead } from './stats.js';
@@ -236,6 +237,7 @@ export function renderReport(result: ResultFile, title: string, plots: string[])
     ...section(studentTable(result.rows, methods, tasks)),
     ...section(controlsTable(result.rows, methods)),
     ...section(preliminaryTable(result.rows, tasks)),
+    ...section(result.tuning ? tuningTable(result.tuning.choices, result.tuning.seed) : []),
     '',
     '## Plots',
     '',

@@ -1,5 +1,6 @@
 import { better } from '../distill/evaluate.js';
 import type { EpochRecord } from '../distill/history.js';
+import type { TuningChoice } from './tuning.js';
 
 /** One trained and evaluated cell: a method on a task with a seed (experiments.md's rows). */
 export interface ResultRow {
@@ -42,6 +43,8 @@ export interface ResultFile {
   seconds: number;
   /** The teacher's test metric `on` its own test data, and on each task where it applies. */
   teacher: { metric: 'rmse' | 'accuracy'; value: number; on: string; byTask: Record<string, number> };
+  /** Each tuned method's candidates and choice (protocol revision 2); absent when tuning is off. */
+  tuning?: { seed: number; choices: TuningChoice[] };
   rows: ResultRow[];
   summary: SummaryRow[];
 }

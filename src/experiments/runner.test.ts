@@ -13,6 +13,7 @@ import type { Experiment, TeacherSpec } from './experiment.js';
 import type { ExperimentProgress } from './progress.js';
 import { runExperiment } from './runner.js';
 import { weightsHash } from './teachers.js';
+import { tuningSchema } from './tuning.js';
 
 let root: string;
 before(async () => {
@@ -58,6 +59,7 @@ function fakeExperiment(events: string[], changeKept = false): Experiment {
     tasks: ['a', 'b'],
     methods: ['finetune', 'plain'],
     methodInput: () => ({ name: 'student' }),
+    tuning: tuningSchema.parse({ enabled: false }),
     task: 'regression',
     seeds: 1,
     teacherFor: () => teacherSpec,
@@ -66,7 +68,7 @@ function fakeExperiment(events: string[], changeKept = false): Experiment {
       events.push(`metric ${weightsHash(kept)}`);
       return { metric: 'rmse', value: 1, on: 'nothing', byTask: {} };
     },
-    async runCell(cell: CellKey, teacher) {
+    async runCell(cell: CellKey, _setup, teacher) {
       events.push(`cell ${weightsHash(teacher)}`);
       if (cell.method === 'finetune') {
         const target = changeKept ? kept! : teacher;
@@ -131,4 +133,82 @@ test('a method not defined for the task stops the run before any teacher trains'
     /Invalid fake config: method "dkd": dkd is defined for classification only \(the task here is regression\)/,
   );
   assert.deepEqual(lines, [], 'nothing was trained or loaded');
+});
+
+test("the runner trains the tuning candidates first, then every row with its method's choice, and reports them", async () => {
+  const ran: string[] = [];
+  const tuning = tuningSchema.parse({
+    seed: 1,
+    knobs: {
+      kd: {
+        knob: 'alpha',
+        candidates: {
+          '0.25': { method: { alpha: 0.25 } },
+          '0.75': { method: { alpha: 0.75 } },
+          '0.9': { method: { alpha: 0.9 } },
+        },
+      },
+      student: { knob: 'weight decay', candidates: { '0': { training: { optimizer: { weightDecay: 0 } } } } },
+    },
+  });
+  const experiment: Experiment = {
+    ...fakeExperiment([]),
+    methods: ['kd', 'kd-random-teacher', 'fitnet'],
+    seeds: 2,
+    tuning,
+    methodInput: (name) =>
+      name === 'kd-random-teacher' ? { name: 'kd', teacher: { init: 'random' } } : ({ name } as never),
+    async runCell(cell, setup) {
+      ran.push(`${cell.method}/${cell.task}/${cell.seed} ${JSON.stringify(setup)}`);
+      const alpha = (setup.method as { alpha?: number }).alpha ?? 0.5;
+      // Validation is best (lowest RMSE) at alpha 0.75 on task a, at 0.9 on b; 0.75 wins on the mean.
+      const validation = cell.task === 'a' ? Math.abs(alpha - 0.75) : Math.abs(alpha - 0.9) * 0.5;
+      const row = {
+        ...cell,
+        metric: 'rmse' as const,
+        value: 1,
+        validation,
+        epochs: 1,
+        bestEpoch: 1,
+        seconds: 0,
+      };
+      return { row, history: [] };
+    },
+  };
+  const result = await runExperiment(settings('tuned'), async () => experiment);
+  const candidates = ran.slice(0, 6);
+  assert.deepEqual(
+    candidates.map((r) => r.split(' ')[0]),
+    ['kd@0.25/a/1', 'kd@0.75/a/1', 'kd@0.9/a/1', 'kd@0.25/b/1', 'kd@0.75/b/1', 'kd@0.9/b/1'],
+    'the candidates run first, at the tuning seed, for methods of the run only (no student here)',
+  );
+  assert.match(candidates[2], /"alpha":0\.9/);
+  const rows = ran.slice(6);
+  assert.equal(rows.length, 12);
+  for (const row of rows.filter((r) => r.startsWith('kd'))) assert.match(row, /"alpha":0\.75/, row);
+  assert.ok(
+    rows.filter((r) => r.startsWith('kd-random-teacher')).every((r) => r.includes('"init":"random"')),
+    "the control keeps its own setting and takes its method's choice",
+  );
+  assert.ok(
+    rows
+      .filter((r) => r.startsWith('fitnet'))
+      .every((r) => r.endsWith('{"method":{"name":"fitnet"},"training":{}}')),
+  );
+  assert.deepEqual(
+    result?.tuning?.choices.map((c) => [c.method, c.chosen]),
+    [['kd', '0.75']],
+  );
+  assert.deepEqual(
+    result?.rows.map((r) => r.method),
+    ['a', 'b'].flatMap(() => ['kd', 'kd', 'kd-random-teacher', 'kd-random-teacher', 'fitnet', 'fitnet']),
+    'results hold the rows of the plan, not the candidates',
+  );
+  const report = await readFile(join(root, 'tuned', 'report.md'), 'utf8');
+  assert.match(report, /## Tuning/);
+  assert.match(report, /\| kd \| alpha \| 0\.25: 0\.4125, \*\*0\.75: 0\.0375\*\*, 0\.9: 0\.0750 \|/);
+
+  ran.length = 0;
+  await runExperiment({ ...settings('tuned'), resume: true }, async () => experiment);
+  assert.deepEqual(ran, [], 'a resumed run keeps the candidates and the rows');
 });

@@ -1,30 +1,57 @@
 import { join } from 'node:path';
 import { cacheDirectory } from '../data/download.js';
-import { cellId, openCells } from './cells.js';
+import { cellId, openCells, type CellKey, type CellStore } from './cells.js';
 import type { Experiment } from './experiment.js';
 import { writeOutputs } from './output.js';
-import { planCells, runCells, runHeader, type ExperimentSettings } from './plan.js';
+import { planCells, runCells, runHeader, type ExperimentSettings, type Stage } from './plan.js';
+import {
+  candidateSetup,
+  chooseCandidates,
+  rowSetup,
+  tuningPlan,
+  type CellSetup,
+  type TuningChoice,
+} from './tuning.js';
 import type { ResultFile } from './results.js';
 import { Teachers } from './teachers.js';
 import { portableConfig } from '../util/paths.js';
-import { checkTask, parseMethodConfig } from '../distill/methods/registry.js';
+import { checkTask, parseMethodConfig, type MethodInput } from '../distill/methods/registry.js';
 
-/** Every method of the run is valid and defined for its task, before anything trains. */
-function checkMethods(experiment: Experiment): void {
-  for (const method of experiment.methods) {
+/**
+ * Every method of the run, and every tuning candidate, is a valid config defined for its task,
+ * before anything trains.
+ */
+function checkMethods(experiment: Experiment, candidates: CellKey[]): void {
+  const check = (method: string, input: MethodInput) => {
     try {
-      checkTask(parseMethodConfig(experiment.methodInput(method)).name, experiment.task);
+      checkTask(parseMethodConfig(input).name, experiment.task);
     } catch (error) {
       throw new Error(`Invalid ${experiment.suite} config: method "${method}": ${(error as Error).message}`);
     }
-  }
+  };
+  for (const method of experiment.methods) check(method, experiment.methodInput(method));
+  for (const { method } of candidates)
+    check(method, candidateSetup(experiment.tuning, method, experiment.methodInput)!.method);
+}
+
+/** The chosen candidate of each tuned method, from the finished tuning cells. */
+function choose(experiment: Experiment, cells: CellStore): TuningChoice[] {
+  const { tuning } = experiment;
+  const metric = experiment.task === 'regression' ? 'rmse' : 'accuracy';
+  return chooseCandidates(tuning, experiment.methods, experiment.tasks, metric, (method, task) => {
+    const cell = cells.get({ method, task, seed: tuning.seed });
+    if (!cell) throw new Error(`the tuning cell ${method} on ${task} has not run`);
+    return cell.row.validation;
+  });
 }
 
 /**
  * Runs an experiment: opens it (its data and every check, before anything trains), gets each
- * teacher (pre-trained or from the cache) and measures it, then trains every cell not already
- * finished, each with a copy of its task's teacher, here or in worker processes, and writes
- * results.json, report.md and the plots. A worker process trains its share and returns nothing.
+ * teacher (pre-trained or from the cache) and measures it, trains the tuning candidates, chooses
+ * each method's value on validation, then trains every row cell with its method's choice. Only
+ * cells not already finished train, each with a copy of its task's teacher, here or in worker
+ * processes. Writes results.json, report.md and the plots. A worker process trains its share of
+ * one stage and returns nothing.
  */
 export async function runExperiment(
   settings: ExperimentSettings,
@@ -32,7 +59,9 @@ export async function runExperiment(
 ): Promise<ResultFile | undefined> {
   const started = new Date();
   const experiment = await open(settings);
-  checkMethods(experiment);
+  const { tuning, methodInput } = experiment;
+  const candidates = tuningPlan(tuning, experiment.methods, experiment.tasks);
+  checkMethods(experiment, candidates);
   const cells = await openCells(settings.outDir, experiment.config, settings.resume || !!settings.worker);
   const teachers = new Teachers(cacheDirectory({ cacheDir: settings.cacheDir }), settings.progress);
   try {
@@ -41,18 +70,30 @@ export async function runExperiment(
     const teacher = settings.worker
       ? undefined
       : experiment.teacherMetric((task) => teachers.loaded(experiment.teacherFor(task)));
+    const train = (stage: Stage, plan: CellKey[], setupOf: (cell: CellKey) => CellSetup) =>
+      runCells(settings, stage, plan, cells, (cell) =>
+        teachers.lend(experiment.teacherFor(cell.task), (model) =>
+          experiment.runCell(cell, setupOf(cell), model, {
+            outDir: join(settings.outDir, 'runs', cellId(cell)),
+            events: settings.progress.training,
+          }),
+        ),
+      );
+    await train('tuning', candidates, (cell) => candidateSetup(tuning, cell.method, methodInput)!);
+    if (settings.worker?.stage === 'tuning') return undefined;
+    const choices = choose(experiment, cells);
+    for (const choice of choices)
+      settings.progress.message(`tuned ${choice.method}: ${choice.knob} = ${choice.chosen}`);
     const plan = planCells(experiment.tasks, experiment.methods, experiment.seeds);
-    const records = await runCells(settings, plan, cells, (cell) =>
-      teachers.lend(experiment.teacherFor(cell.task), (model) =>
-        experiment.runCell(cell, model, {
-          outDir: join(settings.outDir, 'runs', cellId(cell)),
-          events: settings.progress.training,
-        }),
-      ),
-    );
+    const records = await train('rows', plan, (cell) => rowSetup(tuning, choices, cell.method, methodInput));
     if (!records || !teacher) return undefined;
     const header = runHeader(settings, { ...experiment, config: portableConfig(experiment.config), started });
-    return await writeOutputs(settings.outDir, experiment.title, { ...header, teacher }, records);
+    return await writeOutputs(
+      settings.outDir,
+      experiment.title,
+      { ...header, teacher, ...(tuning.enabled ? { tuning: { seed: tuning.seed, choices } } : {}) },
+      records,
+    );
   } finally {
     teachers.dispose();
   }

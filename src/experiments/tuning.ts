@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { better } from '../distill/evaluate.js';
 import type { CellKey } from './cells.js';
+import type { MethodInput } from '../distill/methods/registry.js';
 
 /**
  * The same tuning budget for every method (experiments.md, protocol revision 2): each method picks
@@ -25,20 +26,28 @@ export const knobSchema = z.strictObject({
 });
 export type Knob = z.output<typeof knobSchema>;
 
-export const tuningSchema = z
-  .strictObject({
-    /** Off: every method runs at its defaults. */
-    enabled: z.boolean().default(true),
-    /** The one seed the candidates are compared with. */
-    seed: z.number().int().min(0).default(0),
-    /** Knobs by method name; a method without one runs at its defaults, a control with its method's choice. */
-    knobs: z.record(z.string(), knobSchema).default({}),
-  })
-  .prefault({});
-export type TuningConfig = z.output<typeof tuningSchema>;
-
-const w = (weights: Record<string, number>) => ({ method: { weights }, training: {} });
 const m = (method: Record<string, unknown>) => ({ method, training: {} });
+
+/**
+ * talking's knob is the reading (experiments.md allows "the weight w1 or the reading"): method.md's
+ * first design, and the three readings at the setting where the validation probe of
+ * docs/method-choices.md found the message worth most (the answer at the models' outputs, the
+ * teacher's side a translator trained by L_MC and L_SC only, after a 2-epoch handshake). Under
+ * `residual` that setting can leave D_T at zero, so that the teacher answers from its own state:
+ * the report's reader must know which candidate won.
+ */
+const TALKING_READINGS: Knob = {
+  knob: 'reading (and where the answer is)',
+  candidates: {
+    'none@penultimate': m({}),
+    ...Object.fromEntries(
+      (['none', 'residual', 'concat'] as const).map((reading) => [
+        `${reading}@output+translator`,
+        m({ reading, answerAt: 'output', translator: true, handshakeEpochs: 2 }),
+      ]),
+    ),
+  },
+};
 
 /**
  * Default knobs, the same for every experiment so that nothing is picked per data set by hand.
@@ -75,11 +84,24 @@ export const DEFAULT_KNOBS: Record<string, Knob> = {
     ),
   },
   dkd: { knob: 'beta', candidates: Object.fromEntries([1, 2, 4, 8].map((b) => [String(b), m({ beta: b })])) },
-  talking: {
-    knob: 'weights.interact (w1)',
-    candidates: Object.fromEntries([0.3, 1, 3, 10].map((v) => [String(v), w({ interact: v })])),
-  },
+  talking: TALKING_READINGS,
+  'talking+kd': TALKING_READINGS,
 };
+
+export const tuningSchema = z
+  .strictObject({
+    /** Off: every method runs at its defaults. */
+    enabled: z.boolean().default(true),
+    /** The one seed the candidates are compared with. */
+    seed: z.number().int().min(0).default(0),
+    /**
+     * Knobs by method name, replacing the defaults as a whole; a method without one runs at its
+     * defaults, a control with its method's choice.
+     */
+    knobs: z.record(z.string(), knobSchema).default(DEFAULT_KNOBS),
+  })
+  .prefault({});
+export type TuningConfig = z.output<typeof tuningSchema>;
 
 /** Plain-object deep merge: the patch's leaves replace the base's, objects merge, arrays replace. */
 export function mergePatch<T extends Record<string, unknown>>(base: T, patch: Record<string, unknown>): T {
@@ -146,6 +168,44 @@ export function chooseCandidates(
     const best = scored.reduce((b, s) => (better(metric, s.validation, b.validation) ? s : b));
     return { method, knob, candidates: scored, chosen: best.label };
   });
+}
+
+/** What a cell runs: its method's config and a patch of the training settings. */
+export interface CellSetup {
+  method: MethodInput;
+  training: Record<string, unknown>;
+}
+
+const withPatch = (input: MethodInput, patch: Candidate): CellSetup => ({
+  method: mergePatch(input as Record<string, unknown>, patch.method) as MethodInput,
+  training: patch.training,
+});
+
+/**
+ * The setup of a tuning cell (`<method>@<label>`, see `candidateMethod`; method names hold no
+ * `@`), or undefined for a row of the plan.
+ */
+export function candidateSetup(
+  tuning: TuningConfig,
+  cellMethod: string,
+  methodInput: (method: string) => MethodInput,
+): CellSetup | undefined {
+  const at = cellMethod.indexOf('@');
+  if (at < 0) return undefined;
+  const method = cellMethod.slice(0, at);
+  const candidate = tuning.knobs[method]?.candidates[cellMethod.slice(at + 1)];
+  if (!candidate) throw new Error(`"${cellMethod}" names no tuning candidate`);
+  return withPatch(methodInput(method), candidate);
+}
+
+/** The setup of a row of the plan: its config with its method's chosen candidate. */
+export function rowSetup(
+  tuning: TuningConfig,
+  choices: TuningChoice[],
+  method: string,
+  methodInput: (method: string) => MethodInput,
+): CellSetup {
+  return withPatch(methodInput(method), chosenPatch(tuning, choices, method));
 }
 
 /** The patch a row runs with: its method's chosen candidate, or none. */

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { Stage } from './plan.js';
 
 /** Which share of a run's cells a worker process trains: every `count`-th from `index`. */
 export interface WorkerSlot {
@@ -16,13 +17,15 @@ export function parseWorkerSlot(value: string): WorkerSlot {
 }
 
 /**
- * Runs `count` copies of this very command as workers (`--resume --worker k/count`), each
- * training its share of the cells into the shared cell store, and waits for all. The wasm
+ * Runs `count` copies of this very command as workers (`--resume --worker k/count --worker-stage
+ * stage`), each training its share of the stage's cells into the shared cell store, and waits
+ * for all. The wasm
  * backend computes on one thread, so on a machine with several cores processes are the way to
  * use them. Each worker's lines are passed to `log` with its number in front.
  */
 export async function runWorkers(
   count: number,
+  stage: Stage,
   log: (line: string) => void,
   argv: string[] = process.argv.slice(1),
 ): Promise<void> {
@@ -33,7 +36,7 @@ export async function runWorkers(
         new Promise<void>((resolve, reject) => {
           const child = spawn(
             process.execPath,
-            [...process.execArgv, ...argv, '--resume', '--worker', `${k}/${count}`],
+            [...process.execArgv, ...argv, '--resume', '--worker', `${k}/${count}`, '--worker-stage', stage],
             { stdio: ['ignore', 'pipe', 'pipe'] },
           );
           const tail: string[] = [];

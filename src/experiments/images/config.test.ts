@@ -3,15 +3,15 @@ import { test } from 'node:test';
 import { parseImageTransferConfig } from './config.js';
 import { methodInput } from './experiment.js';
 
-test('defaults are E2 of experiments.md: CIFAR-10 halves, 500 a class, ResNet-20 and ResNet-8, 8 methods, 3 seeds', () => {
+test('defaults are E2 of experiments.md: CIFAR-10 halves, 500 a class, ResNet-20 and ResNet-8, 8 methods and the 2 controls, 5 seeds', () => {
   const config = parseImageTransferConfig({});
   assert.deepEqual(config.sourceClasses, ['airplane', 'automobile', 'bird', 'cat', 'deer']);
   assert.deepEqual(config.targetClasses, ['dog', 'frog', 'horse', 'ship', 'truck']);
   assert.equal(config.perClass, 500);
   assert.deepEqual(config.teacher, { widths: [16, 32, 64], blocksPerStage: 3 });
   assert.deepEqual(config.student, { widths: [8, 16, 32], blocksPerStage: 1 });
-  assert.equal(config.methods.length, 8);
-  assert.equal(config.seeds, 3);
+  assert.equal(config.methods.length, 10);
+  assert.equal(config.seeds, 5);
   assert.equal(config.augmentPadding, 4);
 });
 

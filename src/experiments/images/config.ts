@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { fields, formatIssues } from '../../util/schema.js';
 import { trainingSchema } from '../../distill/training-config.js';
-import { checkMethodList } from '../method_list.js';
+import { checkMethodList, CONTROLS } from '../method_list.js';
+import { tuningSchema } from '../tuning.js';
 import { methodsFor } from '../../distill/methods/registry.js';
 
 const resnet = (widths: number[], blocksPerStage: number) =>
@@ -38,8 +39,12 @@ export const imageTransferSchema = fields({
   dataSeed: z.number().int().min(0).default(0),
   /** Random crop with this zero padding and horizontal flips; 0 turns augmentation off. */
   augmentPadding: z.number().int().min(0).default(4),
-  methods: z.array(z.string()).min(1).default(methodsFor('classification')),
-  seeds: z.number().int().min(1).default(3),
+  methods: z
+    .array(z.string())
+    .min(1)
+    .default([...methodsFor('classification'), ...CONTROLS]),
+  /** Protocol revision 2's power: 5 seeds. */
+  seeds: z.number().int().min(1).default(5),
   /** ResNet-20 style (16/32/64 channels, 3 basic blocks a stage). */
   teacher: resnet([16, 32, 64], 3),
   /** ResNet-8 style (8/16/32 channels, 1 block a stage). */
@@ -64,6 +69,7 @@ export const imageTransferSchema = fields({
   }),
   /** Named method configs beyond the defaults (ablations), e.g. { "talking-no-mc": { name: "talking", weights: { mc: 0 } } }. */
   variants: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+  tuning: tuningSchema,
 });
 
 export type ImageTransferConfig = z.output<typeof imageTransferSchema>;
@@ -73,6 +79,8 @@ export const IMAGE_QUICK = {
   perClass: 100,
   teacherPerClass: 400,
   seeds: 1,
+  // Minutes, not hours: the methods run at their defaults.
+  tuning: { enabled: false },
   teacherTraining: {
     epochs: 4,
     batchSize: 128,

@@ -23,6 +23,7 @@ import { packageVersion } from '../../engine/package_root.js';
 import { cellRecord, type ExperimentSettings } from '../plan.js';
 import type { Experiment, TeacherSpec } from '../experiment.js';
 import type { ImageTransferConfig } from './config.js';
+import { mergePatch } from '../tuning.js';
 import { portablePath } from '../../util/paths.js';
 
 /** Whether a method's soft targets come from the teacher's head: the target classes need a new one. */
@@ -159,6 +160,7 @@ export async function openImageTransfer(
     tasks: [task],
     methods: config.methods,
     methodInput: (method) => methodInput(config, method),
+    tuning: config.tuning,
     task: 'classification',
     seeds: config.seeds,
     teacherFor: () => teacher,
@@ -175,7 +177,7 @@ export async function openImageTransfer(
       on: `all test images of its source classes (${config.sourceClasses.join(', ')})`,
       byTask: {},
     }),
-    async runCell(cell, teacherModel, run) {
+    async runCell(cell, setup, teacherModel, run) {
       const split = labelledSplit(cell.seed);
       const seed = 1000 * (cell.seed + 1);
       const classes = config.targetClasses.length;
@@ -185,10 +187,10 @@ export async function openImageTransfer(
         teacher: teacherModel,
         student,
         assistant,
-        method: methodInput(config, cell.method),
+        method: setup.method,
         task: 'classification',
         data: { train: imageDataset(split.train), validation: imageDataset(split.validation) },
-        training: { ...config.training, seed: cell.seed },
+        training: mergePatch({ ...config.training, seed: cell.seed }, setup.training),
         storage: fileStorage(run.outDir),
         resume: true,
         augment: augmentation,

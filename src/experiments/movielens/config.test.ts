@@ -5,6 +5,8 @@ import { initBackend } from '../../engine/backend.js';
 import { buildRecommender } from '../../models/recommender.js';
 import { ModelGraph } from '../../models/cut.js';
 import { ABLATIONS, parseMovielensGenreConfig, QUICK } from './config.js';
+import { DEFAULT_KNOBS } from '../tuning.js';
+import { parseImageTransferConfig } from '../images/config.js';
 
 before(() => initBackend('cpu'));
 
@@ -18,6 +20,18 @@ test('E1 defaults: a biased factorisation teacher with weight decay, the student
     parseMovielensGenreConfig(QUICK).teacherTraining.optimizer,
     config.teacherTraining.optimizer,
   );
+});
+
+test('protocol revision 2 by default: 5 seeds, the controls, every method tuned; --quick runs at the defaults', () => {
+  for (const config of [parseMovielensGenreConfig({}), parseImageTransferConfig({})]) {
+    assert.equal(config.seeds, 5);
+    assert.deepEqual(config.methods.slice(-2), ['talking-random-teacher', 'kd-random-teacher']);
+    assert.equal(config.tuning.enabled, true);
+    assert.deepEqual(config.tuning.knobs, DEFAULT_KNOBS);
+    for (const method of config.methods.filter((m) => !m.endsWith('-random-teacher')))
+      assert.ok(config.tuning.knobs[method], `${method} has a knob`);
+  }
+  assert.equal(parseMovielensGenreConfig(QUICK).tuning.enabled, false);
 });
 
 test('factors beyond the embedding are refused by field', () => {

@@ -3,7 +3,8 @@ import { ML100K_SPLITS } from '../../data/movielens/ml100k.js';
 import { MOVIELENS_DATASETS } from '../../data/movielens/load.js';
 import { fields, formatIssues } from '../../util/schema.js';
 import { trainingSchema } from '../../distill/training-config.js';
-import { checkMethodList } from '../method_list.js';
+import { checkMethodList, CONTROLS } from '../method_list.js';
+import { tuningSchema } from '../tuning.js';
 import { methodsFor } from '../../distill/methods/registry.js';
 
 interface RecommenderShape {
@@ -59,8 +60,12 @@ export const movielensGenreSchema = fields({
    */
   shift: z.boolean().default(false),
   /** Methods, or talking variants from `variants` (dkd is for classes only). */
-  methods: z.array(z.string()).min(1).default(methodsFor('regression')),
-  seeds: z.number().int().min(1).default(3),
+  methods: z
+    .array(z.string())
+    .min(1)
+    .default([...methodsFor('regression'), ...CONTROLS]),
+  /** Protocol revision 2's power: 5 seeds. */
+  seeds: z.number().int().min(1).default(5),
   /** Biased matrix factorisation: experiments.md's 64-dimensional embeddings, user and item biases. */
   teacher: recommender({ embedding: 64, hidden: [], biases: true, factors: 64 }),
   student: recommender({ embedding: 8, hidden: [32, 16] }),
@@ -77,6 +82,7 @@ export const movielensGenreSchema = fields({
   training: trainingSchema.prefault({ epochs: 30, batchSize: 512, patience: 5, clip: [1, 5] }),
   /** Named method configs beyond the defaults (ablations), e.g. { "talking-no-mc": { name: "talking", weights: { mc: 0 } } }. */
   variants: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+  tuning: tuningSchema,
 });
 
 export type MovielensGenreConfig = z.output<typeof movielensGenreSchema>;
@@ -85,6 +91,8 @@ export type MovielensGenreConfig = z.output<typeof movielensGenreSchema>;
 export const QUICK = {
   genres: ['Sci-Fi', 'Horror'],
   seeds: 1,
+  // Minutes, not hours: the methods run at their defaults.
+  tuning: { enabled: false },
   teacherTraining: { epochs: 8, batchSize: 512, patience: 2, optimizer: TEACHER_OPTIMIZER, clip: [1, 5] },
   training: { epochs: 12, batchSize: 512, patience: 3, clip: [1, 5] },
 };

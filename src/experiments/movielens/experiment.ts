@@ -14,6 +14,7 @@ import type { Experiment, TeacherSpec } from '../experiment.js';
 import type { MovielensGenreConfig } from './config.js';
 import { meanRating } from './teacher.js';
 import { fileStorage } from '../../storage/files.js';
+import { mergePatch } from '../tuning.js';
 
 /** The data files a dataset's teacher is trained from, for the teacher cache key. */
 function trainingFiles(config: MovielensGenreConfig, dir: string): string[] {
@@ -117,6 +118,7 @@ export async function openMovielensGenre(
     tasks: config.genres,
     methods: config.methods,
     methodInput,
+    tuning: config.tuning,
     task: 'regression',
     seeds: config.seeds,
     teacherFor: (genre) => teachers.get(genre)!,
@@ -140,7 +142,7 @@ export async function openMovielensGenre(
         byTask,
       };
     },
-    async runCell(key, teacherModel, run) {
+    async runCell(key, setup, teacherModel, run) {
       const genre = byGenre.get(key.task)!;
       const genreMean = meanRating(genre.train);
       const seed = 1000 * (key.seed + 1);
@@ -150,10 +152,10 @@ export async function openMovielensGenre(
         teacher: teacherModel,
         student,
         assistant,
-        method: methodInput(key.method),
+        method: setup.method,
         task: 'regression',
         data: { train: ratingsDataset(genre.train), validation: ratingsDataset(genre.validation) },
-        training: { ...config.training, clip, seed: key.seed },
+        training: mergePatch({ ...config.training, clip, seed: key.seed }, setup.training),
         storage: fileStorage(run.outDir),
         resume: true,
         events: run.events,
