@@ -35,7 +35,7 @@ export {
   type MethodInput,
   type MethodName,
 } from './distill/methods/registry.js';
-export type { TalkingConfig } from './distill/config.js';
+export type { TalkingConfig } from './distill/methods/talking/config.js';
 export { parseTrainingConfig, type TrainingConfig, type TrainingInput } from './distill/training-config.js';
 export { evaluate, type Metric } from './distill/evaluate.js';
 export { predict, predictedClasses, type Predictions } from './distill/predict.js';

@@ -1,7 +1,7 @@
 import { tf, type Scalar } from '../engine/tf.js';
 import { buildRecommender } from '../models/recommender.js';
 import { createTalking } from '../distill/methods/talking/talking.js';
-import type { TalkingConfig } from '../distill/config.js';
+import type { TalkingConfig } from '../distill/methods/talking/config.js';
 import { parseMethodConfig } from '../distill/methods/registry.js';
 import type { Workload } from './workload.js';
 import { ITEMS, USERS, minimizeStep, ratingBatch } from './synthetic.js';

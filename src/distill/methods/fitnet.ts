@@ -1,10 +1,20 @@
-import type { z } from 'zod';
-import type { fitnetSchema } from '../config.js';
+import { z } from 'zod';
+import { fields } from '../../util/schema.js';
 import { tf, type Tensor } from '../../engine/tf.js';
 import type { Distiller, MethodContext } from '../method.js';
 import { taskLoss } from '../losses.js';
 import { representations } from './representation.js';
 import { singlePhase } from './single_phase.js';
+import { layerName, teacherOptions } from './common_options.js';
+
+export const fitnetSchema = fields({
+  name: z.literal('fitnet'),
+  /** Weight of the hint loss. */
+  beta: z.number().min(0).default(1),
+  studentLayer: layerName.optional(),
+  teacherLayer: layerName.optional(),
+  teacher: teacherOptions,
+});
 
 /**
  * FitNets (Romero et al. 2015), in the single-stage form of RepDistiller and mdistiller: task loss

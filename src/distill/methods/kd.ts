@@ -1,11 +1,21 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+import { fields } from '../../util/schema.js';
 import { tf, type LayersModel, type Scalar, type Tensor } from '../../engine/tf.js';
 import type { Distiller, MethodContext, Phase, TaskKind } from '../method.js';
-import type { kdSchema } from '../config.js';
 import { softTargetLoss, taskLoss } from '../losses.js';
 import { trainableVariables } from '../variables.js';
 import { downstreamTeacher, type Predictor } from './teacher_head.js';
 import { fromPhase } from './single_phase.js';
+import { teacherHead, teacherOptions } from './common_options.js';
+
+export const kdSchema = fields({
+  name: z.literal('kd'),
+  temperature: z.number().positive().default(4),
+  /** Weight of the distillation term; the task term gets 1 - alpha. */
+  alpha: z.number().min(0).max(1).default(0.5),
+  teacherHead,
+  teacher: teacherOptions,
+});
 
 type KdConfig = z.output<typeof kdSchema>;
 

@@ -1,23 +1,14 @@
 import type { z } from 'zod';
 import { formatIssues } from '../../util/schema.js';
-import {
-  dkdSchema,
-  fitnetSchema,
-  kdSchema,
-  rkdSchema,
-  studentSchema,
-  takdSchema,
-  talkingKdSchema,
-  talkingSchema,
-} from '../config.js';
 import type { Distiller, MethodContext, TaskKind } from '../method.js';
-import { createStudentOnly } from './student.js';
-import { createKd } from './kd.js';
-import { createFitnet } from './fitnet.js';
-import { createRkd } from './rkd.js';
-import { createDkd } from './dkd.js';
-import { createTakd } from './takd.js';
+import { createStudentOnly, studentSchema } from './student.js';
+import { createKd, kdSchema } from './kd.js';
+import { createFitnet, fitnetSchema } from './fitnet.js';
+import { createRkd, rkdSchema } from './rkd.js';
+import { createDkd, dkdSchema } from './dkd.js';
+import { createTakd, takdSchema } from './takd.js';
 import { setUpTalking } from './talking/talking.js';
+import { talkingKdSchema, talkingSchema } from './talking/config.js';
 
 /** A method: its settings (with defaults) and how it sets itself up for one teacher/student pair. */
 export interface MethodEntry<Schema extends z.ZodType> {
@@ -40,7 +31,7 @@ const method = <Schema extends z.ZodType>(
 /**
  * Every method, by the name its config gives. The config types, the method names, the CLI's
  * choices and the experiments' method lists all derive from this one table, so a new method is
- * its folder plus one line here.
+ * its file (schema and set-up) plus one line here.
  */
 export const METHODS = {
   student: method(studentSchema, (_config, ctx) => createStudentOnly(ctx)),

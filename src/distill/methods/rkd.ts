@@ -1,9 +1,24 @@
-import type { z } from 'zod';
-import type { rkdSchema } from '../config.js';
+import { z } from 'zod';
+import { fields } from '../../util/schema.js';
 import type { Distiller, MethodContext } from '../method.js';
 import { relationalKdLoss, taskLoss } from '../losses.js';
 import { representations } from './representation.js';
 import { singlePhase } from './single_phase.js';
+import { layerName, teacherOptions } from './common_options.js';
+
+export const rkdSchema = fields({
+  name: z.literal('rkd'),
+  distanceWeight: z.number().min(0).default(25),
+  angleWeight: z.number().min(0).default(50),
+  /**
+   * The angle term grows with the cube of the batch (512 examples: 134M angles), so relations are
+   * taken over at most this many examples of each (shuffled) batch.
+   */
+  relationSize: z.number().int().min(3).default(64),
+  studentLayer: layerName.optional(),
+  teacherLayer: layerName.optional(),
+  teacher: teacherOptions,
+});
 
 /** Relational KD (Park et al. 2019) on the penultimate representations, plus the task loss. */
 export function createRkd(config: z.output<typeof rkdSchema>, ctx: MethodContext): Distiller {

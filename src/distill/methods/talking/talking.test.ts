@@ -4,7 +4,7 @@ import { tf, type LayersModel, type Tensor } from '../../../engine/tf.js';
 import { initBackend } from '../../../engine/backend.js';
 import { Random } from '../../../engine/random.js';
 import { ModelGraph } from '../../../models/cut.js';
-import type { TalkingConfig } from '../../config.js';
+import type { TalkingConfig } from './config.js';
 import { parseMethodConfig } from '../registry.js';
 import { distance, taskLoss } from '../../losses.js';
 import type { MethodContext } from '../../method.js';

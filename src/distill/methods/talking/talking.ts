@@ -1,7 +1,7 @@
 import { tf, type LayersModel, type Scalar, type Tensor } from '../../../engine/tf.js';
 import { ModelGraph } from '../../../models/cut.js';
 import { distance, taskLoss } from '../../losses.js';
-import type { TalkingConfig } from '../../config.js';
+import type { TalkingConfig } from './config.js';
 import type { Distiller, MethodContext, Phase } from '../../method.js';
 import { stopGradient, trainableVariables, variablesOf } from '../../variables.js';
 import { buildDecoder, buildEncoder } from './channel.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { TalkingConfig } from './config.js';
-import { parseMethodConfig } from './methods/registry.js';
+import type { TalkingConfig } from './talking/config.js';
+import { parseMethodConfig } from './registry.js';
 
 test('defaults are those of method.md and the papers', () => {
   assert.deepEqual(parseMethodConfig({ name: 'talking' }), {
