@@ -74,10 +74,11 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   checkDistillInputs(options);
   const method = parseMethodConfig(options.method);
   const training = parseTrainingConfig(options.training);
-  if (method.name !== 'student' && !options.teacher)
+  // A method that learns from a teacher has `teacher` settings (method.md, Controls).
+  if ('teacher' in method && !options.teacher)
     throw new Error(`Method "${method.name}" needs a teacher model`);
   // The random-teacher control: the same architecture, untrained, drawn from the run's seed.
-  const random = method.name !== 'student' && method.teacher.init === 'random';
+  const random = 'teacher' in method && method.teacher.init === 'random';
   const teacher =
     random && options.teacher
       ? await randomTeacher(options.teacher, new Random(training.seed).derive('random-teacher'))

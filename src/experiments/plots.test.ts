@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { differencesToStudent, learningCurves, methodColour, toSvg } from './plots.js';
 import { resultRow as row } from '../../test/support/results.js';
+import { METHODS } from '../distill/methods/registry.js';
 
 test('each method keeps one colour in every plot, whichever methods a run has', () => {
   const rows = [0, 1].flatMap((seed) =>
@@ -16,7 +17,8 @@ test('each method keeps one colour in every plot, whichever methods a run has', 
     const colour = methodColour(method);
     for (const spec of scales.filter((s) => s.includes(`"${method}"`))) assert.ok(spec.includes(colour));
   }
-  assert.equal(methodColour('kd'), '#ff7f0e');
+  assert.equal(methodColour('kd'), METHODS.kd.colour);
+  assert.equal(methodColour('kd-random-teacher'), '#ffbb78', "a lighter tint of kd's");
   assert.equal(methodColour('my-variant'), methodColour('my-variant'));
   assert.notEqual(methodColour('talking'), methodColour('kd'));
 });

@@ -2,6 +2,7 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { CellRecord, ResultFile } from './results.js';
 import { pairedLead } from './stats.js';
+import { isMethodName, METHODS } from '../distill/methods/registry.js';
 
 /** Renders a Vega-Lite spec to SVG headless (vega's `none` renderer needs no canvas). */
 export async function toSvg(spec: TopLevelSpec): Promise<string> {
@@ -12,19 +13,11 @@ export async function toSvg(spec: TopLevelSpec): Promise<string> {
 }
 
 /**
- * One colour per method in every plot and every report, whatever else a run has: the methods
- * method.md names get fixed colours (a control is a lighter tint of its method's), and a named
- * variant gets one from a spare palette chosen by its name, so it too never changes between runs.
+ * One colour per method in every plot and every report, whatever else a run has: each method
+ * has its registry colour (a control is a lighter tint of its method's), and a named variant gets
+ * one from a spare palette chosen by its name, so it too never changes between runs.
  */
-const FIXED: Record<string, string> = {
-  student: '#7f7f7f',
-  kd: '#ff7f0e',
-  fitnet: '#2ca02c',
-  rkd: '#9467bd',
-  dkd: '#8c564b',
-  takd: '#e377c2',
-  talking: '#1f77b4',
-  'talking+kd': '#17becf',
+const CONTROLS: Record<string, string> = {
   'kd-random-teacher': '#ffbb78',
   'talking-random-teacher': '#aec7e8',
 };
@@ -41,7 +34,8 @@ const SPARE = [
 ];
 
 export function methodColour(method: string): string {
-  if (FIXED[method]) return FIXED[method];
+  if (isMethodName(method)) return METHODS[method].colour;
+  if (CONTROLS[method]) return CONTROLS[method];
   let hash = 0;
   for (const char of method) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
   return SPARE[hash % SPARE.length];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { METHOD_NAMES, METHODS, methodsFor, parseMethodConfig } from './registry.js';
+import { METHOD_NAMES, METHODS, methodsFor, parseMethodConfig, usesTeacherHead } from './registry.js';
 
 test('each registry entry is keyed by the name its config carries', () => {
   for (const name of METHOD_NAMES) {
@@ -20,4 +20,21 @@ test('the method names and the per-task lists come from the registry', () => {
     () => parseMethodConfig({ name: 'nope' }),
     new RegExp(`expected one of ${METHOD_NAMES.join(', ').replaceAll('+', '\\+')}`),
   );
+});
+
+test("a method whose settings have a teacherHead says when its targets come from the teacher's head", () => {
+  const uses = METHOD_NAMES.filter((name) => usesTeacherHead(parseMethodConfig({ name })));
+  assert.deepEqual(uses, ['kd', 'dkd', 'takd', 'talking+kd']);
+  assert.equal(usesTeacherHead(parseMethodConfig({ name: 'talking', weights: { kd: 0.3 } })), true);
+  assert.equal(usesTeacherHead(parseMethodConfig({ name: 'talking+kd', weights: { kd: 0 } })), false);
+  for (const name of METHOD_NAMES) {
+    if ('teacherHead' in parseMethodConfig({ name }))
+      assert.ok(METHODS[name].usesTeacherHead, `${name} has a teacherHead setting but no usesTeacherHead`);
+  }
+});
+
+test('each method has a colour of its own', () => {
+  const colours = METHOD_NAMES.map((name) => METHODS[name].colour);
+  assert.ok(colours.every((c) => /^#[0-9a-f]{6}$/.test(c)));
+  assert.equal(new Set(colours).size, colours.length);
 });

@@ -8,7 +8,7 @@ import { createRkd, rkdSchema } from './rkd.js';
 import { createDkd, dkdSchema } from './dkd.js';
 import { createTakd, takdSchema } from './takd.js';
 import { setUpTalking } from './talking/talking.js';
-import { talkingKdSchema, talkingSchema } from './talking/config.js';
+import { talkingKdSchema, talkingSchema, withKdTerm } from './talking/config.js';
 
 /** A method: its settings (with defaults) and how it sets itself up for one teacher/student pair. */
 export interface MethodEntry<Schema extends z.ZodType> {
@@ -18,6 +18,13 @@ export interface MethodEntry<Schema extends z.ZodType> {
   tasks: readonly TaskKind[];
   /** Said when it is asked for another task. */
   otherTask?: string;
+  /** Its colour in every plot and report, the same in every run. */
+  colour: string;
+  /**
+   * Whether its targets come from the teacher's output head (so `teacherHead` applies): an
+   * experiment whose downstream classes differ from the teacher's then fine-tunes a new head.
+   */
+  usesTeacherHead?: (config: z.output<Schema>) => boolean;
 }
 
 const BOTH: readonly TaskKind[] = ['regression', 'classification'];
@@ -25,8 +32,11 @@ const BOTH: readonly TaskKind[] = ['regression', 'classification'];
 const method = <Schema extends z.ZodType>(
   schema: Schema,
   create: MethodEntry<Schema>['create'],
-  only?: Pick<MethodEntry<Schema>, 'tasks' | 'otherTask'>,
-): MethodEntry<Schema> => ({ schema, create, ...(only ?? { tasks: BOTH }) });
+  about: Omit<MethodEntry<Schema>, 'schema' | 'create' | 'tasks'> &
+    Partial<Pick<MethodEntry<Schema>, 'tasks'>>,
+): MethodEntry<Schema> => ({ schema, create, tasks: BOTH, ...about });
+
+const always = () => true;
 
 /**
  * Every method, by the name its config gives. The config types, the method names, the CLI's
@@ -34,17 +44,19 @@ const method = <Schema extends z.ZodType>(
  * its file (schema and set-up) plus one line here.
  */
 export const METHODS = {
-  student: method(studentSchema, (_config, ctx) => createStudentOnly(ctx)),
-  kd: method(kdSchema, createKd),
-  fitnet: method(fitnetSchema, createFitnet),
-  rkd: method(rkdSchema, createRkd),
+  student: method(studentSchema, (_config, ctx) => createStudentOnly(ctx), { colour: '#7f7f7f' }),
+  kd: method(kdSchema, createKd, { colour: '#ff7f0e', usesTeacherHead: always }),
+  fitnet: method(fitnetSchema, createFitnet, { colour: '#2ca02c' }),
+  rkd: method(rkdSchema, createRkd, { colour: '#9467bd' }),
   dkd: method(dkdSchema, createDkd, {
+    colour: '#8c564b',
+    usesTeacherHead: always,
     tasks: ['classification'],
     otherTask: "for ratings use kd, whose soft target is the teacher's rating",
   }),
-  takd: method(takdSchema, createTakd),
-  talking: method(talkingSchema, setUpTalking),
-  'talking+kd': method(talkingKdSchema, setUpTalking),
+  takd: method(takdSchema, createTakd, { colour: '#e377c2', usesTeacherHead: always }),
+  talking: method(talkingSchema, setUpTalking, { colour: '#1f77b4', usesTeacherHead: withKdTerm }),
+  'talking+kd': method(talkingKdSchema, setUpTalking, { colour: '#17becf', usesTeacherHead: withKdTerm }),
 };
 
 type Methods = typeof METHODS;
@@ -72,6 +84,12 @@ export function parseMethodConfig(input: unknown): MethodConfig {
   const result = (METHODS[name].schema as z.ZodType<MethodConfig>).safeParse(input);
   if (!result.success) throw new Error(formatIssues(`${name} config`, result.error));
   return result.data;
+}
+
+/** Whether `config`'s targets come from the teacher's output head (see MethodEntry). */
+export function usesTeacherHead(config: MethodConfig): boolean {
+  const entry = METHODS[config.name] as MethodEntry<z.ZodType<MethodConfig>>;
+  return entry.usesTeacherHead?.(config) ?? false;
 }
 
 /** Throws unless method `name` is defined for `task`, saying what to use instead. */

@@ -16,7 +16,7 @@ import {
 } from '../../data/images/image_set.js';
 import { fileStorage } from '../../storage/files.js';
 import { distill } from '../../distill/distill.js';
-import { parseMethodConfig, type MethodConfig, type MethodInput } from '../../distill/methods/registry.js';
+import { parseMethodConfig, usesTeacherHead, type MethodInput } from '../../distill/methods/registry.js';
 import { methodOf } from '../method_list.js';
 import { evaluate } from '../../distill/evaluate.js';
 import { packageVersion } from '../../engine/package_root.js';
@@ -26,18 +26,14 @@ import type { ImageTransferConfig } from './config.js';
 import { mergePatch } from '../tuning.js';
 import { portablePath } from '../../util/paths.js';
 
-/** Whether a method's soft targets come from the teacher's head: the target classes need a new one. */
-function usesTeacherHead(config: MethodConfig): boolean {
-  return ['kd', 'dkd', 'takd'].includes(config.name) || ('weights' in config && config.weights.kd > 0);
-}
-
 /** A method's config: a variant, or the method with a fine-tuned teacher head where it uses one. */
 export function methodInput(config: ImageTransferConfig, method: string): MethodInput {
   const variant = config.variants[method];
   if (variant) return variant as MethodInput;
   const input = methodOf(method, config.variants);
   // The target classes are as many as the source ones but other classes, so 'auto' (fine-tune
-  // when the sizes differ) would keep a head that names the wrong classes.
+  // when the sizes differ) would keep a head that names the wrong classes: a method whose targets
+  // come from the teacher's head gets a new one.
   return usesTeacherHead(parseMethodConfig(input))
     ? ({ ...input, teacherHead: 'finetune' } as MethodInput)
     : input;

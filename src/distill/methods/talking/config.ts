@@ -78,3 +78,6 @@ export const talkingSchema = talkingFields('talking', 0);
 export const talkingKdSchema = talkingFields('talking+kd', 0.5);
 
 export type TalkingConfig = z.output<typeof talkingSchema> | z.output<typeof talkingKdSchema>;
+
+/** Whether talking adds kd's term, and with it needs the teacher's downstream predictions. */
+export const withKdTerm = (config: TalkingConfig) => config.weights.kd > 0;

@@ -1,7 +1,7 @@
 import { tf, type LayersModel, type Scalar, type Tensor } from '../../../engine/tf.js';
 import { ModelGraph } from '../../../models/cut.js';
 import { distance, taskLoss } from '../../losses.js';
-import type { TalkingConfig } from './config.js';
+import { withKdTerm, type TalkingConfig } from './config.js';
 import type { Distiller, MethodContext, Phase } from '../../method.js';
 import { stopGradient, trainableVariables, variablesOf } from '../../variables.js';
 import { buildDecoder, buildEncoder } from './channel.js';
@@ -238,6 +238,6 @@ export function createTalking(config: TalkingConfig, ctx: MethodContext, kdTeach
 
 /** `talking` and `talking+kd` as registered: with the kd term, the teacher's downstream predictions as in kd. */
 export async function setUpTalking(config: TalkingConfig, ctx: MethodContext): Promise<Distiller> {
-  const kd = config.weights.kd > 0 ? await downstreamTeacher(ctx, config.teacherHead) : undefined;
+  const kd = withKdTerm(config) ? await downstreamTeacher(ctx, config.teacherHead) : undefined;
   return createTalking(config, ctx, kd?.predict);
 }
