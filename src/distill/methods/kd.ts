@@ -8,14 +8,16 @@ import { downstreamTeacher, type Predictor } from './teacher_head.js';
 import { fromPhase } from './single_phase.js';
 import { teacherHead, teacherOptions } from './common_options.js';
 
-export const kdSchema = fields({
-  name: z.literal('kd'),
+/** kd's settings, which takd shares. */
+export const kdFields = {
   temperature: z.number().positive().default(4),
   /** Weight of the distillation term; the task term gets 1 - alpha. */
   alpha: z.number().min(0).max(1).default(0.5),
   teacherHead,
   teacher: teacherOptions,
-});
+};
+
+export const kdSchema = fields({ name: z.literal('kd'), ...kdFields });
 
 type KdConfig = z.output<typeof kdSchema>;
 

@@ -3,18 +3,11 @@ import { fields } from '../../util/schema.js';
 import type { Tensor } from '../../engine/tf.js';
 import type { Distiller, MethodContext } from '../method.js';
 import { downstreamTeacher } from './teacher_head.js';
-import { kdPhase } from './kd.js';
+import { kdFields, kdPhase } from './kd.js';
 import { fromPhase } from './single_phase.js';
-import { teacherHead, teacherOptions } from './common_options.js';
 
-/** As kd's settings: the same two terms, once into the assistant and once from it. */
-export const takdSchema = fields({
-  name: z.literal('takd'),
-  temperature: z.number().positive().default(4),
-  alpha: z.number().min(0).max(1).default(0.5),
-  teacherHead,
-  teacher: teacherOptions,
-});
+/** kd's settings: the same two terms, once into the assistant and once from it. */
+export const takdSchema = fields({ name: z.literal('takd'), ...kdFields });
 
 /** Teacher-assistant KD (Mirzadeh et al. 2020): kd into the assistant first, then kd from it into the student. */
 export async function createTakd(
