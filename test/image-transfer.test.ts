@@ -116,7 +116,11 @@ test('--jobs 2 tunes, then trains the rows, in two worker processes with the sam
   await runCli(common(one, methods, true));
   const parallel = await runCli(common(two, [...methods, '--jobs', '2'], true));
   assert.match(parallel.stdout, /\[worker 0\] backend: wasm \(worker 0 of 2\)/);
-  assert.match(parallel.stdout, /\[worker 1\] .*kd_0\.9__cat_dog__seed0: test accuracy/, 'a tuning cell');
+  assert.match(
+    parallel.stdout,
+    /\[worker 1\] .*kd_0\.9__cat_dog__seed0: validation accuracy/,
+    'a tuning cell, which reads no test data',
+  );
   assert.match(parallel.stdout, /\[worker 1\] .*kd__cat_dog__seed0: test accuracy/);
   assert.doesNotMatch(parallel.stdout, /done before, kept/, 'the workers just ran every cell');
   const result = async (out: string) => {

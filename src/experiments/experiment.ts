@@ -34,6 +34,8 @@ export interface TeacherSpec {
 export interface CellRun {
   outDir: string;
   events: TrainingEvents;
+  /** Whether the cell reads its test data: a tuning candidate is chosen on validation and never does. */
+  test: boolean;
 }
 
 /**

@@ -62,22 +62,29 @@ export async function runPlan(
     const record = await runCell(key);
     await cells.put(key, record);
     const { row } = record;
+    const metric = row.metric === 'rmse' ? 'RMSE' : 'accuracy';
+    const score = Number.isNaN(row.value)
+      ? `validation ${metric} ${row.validation.toFixed(4)}`
+      : `test ${metric} ${row.value.toFixed(4)}`;
     progress.cellEnd(
       index,
       plan.length,
-      `${cellId(key)}: test ${row.metric === 'rmse' ? 'RMSE' : 'accuracy'} ${row.value.toFixed(4)} (best epoch ${row.bestEpoch} of ${row.epochs}, ${row.seconds.toFixed(1)} s)`,
+      `${cellId(key)}: ${score} (best epoch ${row.bestEpoch} of ${row.epochs}, ${row.seconds.toFixed(1)} s)`,
     );
   }
   return plan.flatMap((key) => cells.get(key) ?? []);
 }
 
-/** A finished cell: its test metric, the validation of its restored epoch and its learning curve. */
-export function cellRecord(key: CellKey, test: Metric, result: DistillResult): CellRecord {
+/**
+ * A finished cell: its test metric (NaN, null in JSON, for a tuning candidate, which never reads
+ * the test data), the validation of its restored epoch and its learning curve.
+ */
+export function cellRecord(key: CellKey, test: Metric | undefined, result: DistillResult): CellRecord {
   return {
     row: {
       ...key,
-      metric: test.metric,
-      value: test.value,
+      metric: test?.metric ?? result.validation!.metric,
+      value: test?.value ?? NaN,
       validation: result.validation?.value ?? NaN,
       epochs: result.epochs,
       bestEpoch: result.bestEpoch,

@@ -137,6 +137,7 @@ test('a method not defined for the task stops the run before any teacher trains'
 
 test("the runner trains the tuning candidates first, then every row with its method's choice, and reports them", async () => {
   const ran: string[] = [];
+  const reads: boolean[] = [];
   const tuning = tuningSchema.parse({
     seed: 1,
     knobs: {
@@ -158,8 +159,9 @@ test("the runner trains the tuning candidates first, then every row with its met
     tuning,
     methodInput: (name) =>
       name === 'kd-random-teacher' ? { name: 'kd', teacher: { init: 'random' } } : ({ name } as never),
-    async runCell(cell, setup) {
+    async runCell(cell, setup, _teacher, run) {
       ran.push(`${cell.method}/${cell.task}/${cell.seed} ${JSON.stringify(setup)}`);
+      reads.push(run.test);
       const alpha = (setup.method as { alpha?: number }).alpha ?? 0.5;
       // Validation is best (lowest RMSE) at alpha 0.75 on task a, at 0.9 on b; 0.75 wins on the mean.
       const validation = cell.task === 'a' ? Math.abs(alpha - 0.75) : Math.abs(alpha - 0.9) * 0.5;
@@ -183,6 +185,11 @@ test("the runner trains the tuning candidates first, then every row with its met
     'the candidates run first, at the tuning seed, for methods of the run only (no student here)',
   );
   assert.match(candidates[2], /"alpha":0\.9/);
+  assert.deepEqual(
+    reads,
+    [...Array(6).fill(false), ...Array(12).fill(true)],
+    'candidates never read the test data',
+  );
   const rows = ran.slice(6);
   assert.equal(rows.length, 12);
   for (const row of rows.filter((r) => r.startsWith('kd'))) assert.match(row, /"alpha":0\.75/, row);

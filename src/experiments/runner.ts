@@ -76,6 +76,7 @@ export async function runExperiment(
           experiment.runCell(cell, setupOf(cell), model, {
             outDir: join(settings.outDir, 'runs', cellId(cell)),
             events: settings.progress.training,
+            test: stage === 'rows',
           }),
         ),
       );

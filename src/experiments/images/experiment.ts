@@ -193,7 +193,9 @@ export async function openImageTransfer(
         preprocess,
         events: run.events,
       });
-      const accuracy = evaluate(student, targetTest, 'classification', { transform: preprocess });
+      const accuracy = run.test
+        ? evaluate(student, targetTest, 'classification', { transform: preprocess })
+        : undefined;
       student.dispose();
       assistant.dispose();
       return cellRecord(cell, accuracy, result);

@@ -160,7 +160,9 @@ export async function openMovielensGenre(
         resume: true,
         events: run.events,
       });
-      const test = evaluate(student, ratingsDataset(genre.test), 'regression', { clip });
+      const test = run.test
+        ? evaluate(student, ratingsDataset(genre.test), 'regression', { clip })
+        : undefined;
       student.dispose();
       assistant.dispose();
       return cellRecord(key, test, result);
