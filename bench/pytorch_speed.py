@@ -1,13 +1,15 @@
 """PyTorch reference for `talking-models bench speed --pytorch`.
 
 Runs the experiments.md speed workloads with the same shapes, losses and optimizers as the
-TensorFlow.js ones, and prints one JSON object on stdout. Called by the TypeScript bench so both
-frameworks are measured in the same run on the same (shared, noisy) machine.
+TensorFlow.js ones, and prints one JSON object on stdout: every measured step's time, and which
+BLAS kernel served them. Called by the TypeScript bench, which interleaves these runs with its own
+and runs this script once as installed and once with OPENBLAS_CORETYPE set.
 Usage: pytorch_speed.py --workloads rec-mlp,cnn --steps 20 --warmup 3 --threads 2 [--batch N]
 """
 import argparse
+import ctypes
 import json
-import statistics
+import os
 import time
 
 import torch
@@ -81,6 +83,29 @@ def cnn(batch):
     return step
 
 
+def blas():
+    """The BLAS library this process loaded and, when it is OpenBLAS, the kernel it picked.
+
+    Debian's torch links the system libblas.so.3, which the alternatives system points at OpenBLAS
+    or at the slow reference BLAS; OpenBLAS picks its kernel (core type) at load time, from the
+    CPU or from OPENBLAS_CORETYPE.
+    """
+    with open("/proc/self/maps") as maps:
+        paths = sorted({line.split()[-1] for line in maps if "blas" in line.split()[-1].lower()})
+    for path in paths:
+        try:
+            library = ctypes.CDLL(path)
+            corename = library.openblas_get_corename
+        except (OSError, AttributeError):
+            continue
+        corename.restype = ctypes.c_char_p
+        config = library.openblas_get_config
+        config.restype = ctypes.c_char_p
+        return {"library": os.path.basename(path), "openblas": True,
+                "coretype": corename().decode(), "config": config().decode().strip()}
+    return {"library": ", ".join(os.path.basename(p) for p in paths) or "none found", "openblas": False}
+
+
 WORKLOADS = {"rec-mlp": (rec_mlp, 1024), "cnn": (cnn, 128)}
 
 
@@ -110,11 +135,10 @@ def main():
             start = time.perf_counter()
             step()
             times.append((time.perf_counter() - start) * 1000)
-        ms = statistics.median(times)
-        rows.append({"workload": name, "msPerStep": ms, "samplesPerSecond": batch / ms * 1000,
-                     "steps": args.steps, "batch": batch})
+        rows.append({"workload": name, "times": times, "batch": batch})
     print(json.dumps({"framework": "pytorch", "version": torch.__version__,
-                      "threads": torch.get_num_threads(), "rows": rows}))
+                      "threads": torch.get_num_threads(), "mkldnn": torch.backends.mkldnn.is_available(),
+                      "blas": blas(), "rows": rows}))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 import { tf } from '../engine/tf.js';
 import { buildResNet } from '../models/resnet.js';
+import { trainingFlops } from './flops.js';
 import type { Workload } from './workload.js';
 import { minimizeStep } from './synthetic.js';
 
@@ -26,6 +27,7 @@ export function cnnWorkload(batch = 128): Workload {
       );
       const optimizer = tf.train.momentum(0.1, 0.9);
       return {
+        flops: trainingFlops(model, batch),
         step: minimizeStep(optimizer, () =>
           tf.losses.softmaxCrossEntropy(labels, model.apply(images, { training: true }) as tf.Tensor),
         ),

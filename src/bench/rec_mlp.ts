@@ -1,5 +1,6 @@
 import { tf, type LayersModel } from '../engine/tf.js';
 import { buildRecommender } from '../models/recommender.js';
+import { trainingFlops } from './flops.js';
 import type { Workload } from './workload.js';
 import { ITEMS, USERS, minimizeStep, ratingBatch } from './synthetic.js';
 
@@ -20,6 +21,7 @@ export function recMlpWorkload(
       const { users, items, ratings, all } = ratingBatch(random, batch);
       const optimizer = tf.train.adam(1e-3);
       return {
+        flops: trainingFlops(built, batch),
         step: minimizeStep(optimizer, () =>
           tf.losses.meanSquaredError(ratings, built.apply([users, items], { training: true }) as tf.Tensor),
         ),

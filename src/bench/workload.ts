@@ -1,3 +1,4 @@
+import type { StepFlops } from './flops.js';
 import type { Random } from '../engine/random.js';
 
 /** One training step, ready to run repeatedly on fixed synthetic inputs. */
@@ -5,6 +6,8 @@ export interface PreparedWorkload {
   /** forward + backward + optimizer update, with the loss read back to the CPU. */
   step(): number;
   dispose(): void;
+  /** FLOPs of the step's matrix products and convolutions, where counted (for GFLOP/s). */
+  flops?: StepFlops;
 }
 
 /** A speed workload of experiments.md ("rec-mlp", "cnn", "talking-step"). */

@@ -13,27 +13,64 @@ interface SpeedFlags {
   workloads: string;
   steps: number;
   warmup: number;
+  rounds: number;
   seed: number;
   batch?: number;
   pytorch?: boolean;
+  allowLoad?: boolean;
+  python?: string;
 }
 
-function table(result: SpeedResult): string {
-  const lines = ['workload       framework  ms/step   samples/s  steps  batch  x PyTorch'];
+const fixed = (value: number, digits = 1) => value.toFixed(digits);
+
+/** The result as a table and the lines that say under which conditions it was measured. */
+export function speedTable(result: SpeedResult): string {
+  const lines = [
+    'workload       framework       ms/step  (round medians)   samples/s  GFLOP/s mm / conv  x best PyTorch',
+  ];
   for (const row of result.rows) {
     const ratio = row.framework === 'tfjs' ? result.ratios?.[row.workload] : undefined;
-    lines.push(
-      `${row.workload.padEnd(14)} ${row.framework.padEnd(10)} ${row.msPerStep.toFixed(1).padStart(8)}  ` +
-        `${Math.round(row.samplesPerSecond).toString().padStart(9)}  ${String(row.steps).padStart(5)}  ` +
-        `${String(row.batch).padStart(5)}  ${ratio === undefined ? '' : ratio.toFixed(2).padStart(9)}`.trimEnd(),
-    );
+    const spread = row.rounds > 1 ? `${fixed(row.spread[0])}-${fixed(row.spread[1])}` : '';
+    const gflops = row.gflops
+      ? `${row.gflops.matmul ? fixed(row.gflops.matmul) : '-'} / ${row.gflops.conv ? fixed(row.gflops.conv) : '-'}`
+      : '';
+    const line =
+      `${row.workload.padEnd(14)} ${row.framework.padEnd(14)} ${fixed(row.msPerStep).padStart(8)}  ` +
+      `${spread.padEnd(16)} ${Math.round(row.samplesPerSecond).toString().padStart(10)}  ${gflops.padEnd(17)}  ` +
+      (ratio ? `${fixed(ratio.ratio, 2)} (${ratio.against})` : '');
+    lines.push(line.trimEnd());
   }
-  if (result.ratios) lines.push("x PyTorch: tfjs's time per step over PyTorch's, measured in this run");
-  if (result.pytorch && 'error' in result.pytorch) lines.push(`PyTorch: ${result.pytorch.error}`);
-  const { cpus, loadBefore, loadAfter } = result.machine;
   lines.push(
-    `machine: ${cpus} cpus, load average ${loadBefore.toFixed(1)} before and ${loadAfter?.toFixed(1)} after`,
+    `${result.rows[0]?.rounds ?? 0} rounds of ${result.rows[0]?.steps ?? 0} steps, in this order: ${result.order.join(', ')}; ` +
+      'ms/step is the median of every step, GFLOP/s counts the matrix products and convolutions over the whole step',
   );
+  const torch = result.pytorch;
+  if (torch && 'error' in torch) lines.push(`PyTorch: ${torch.error}`);
+  if (torch && 'setups' in torch) {
+    lines.push(`PyTorch ${torch.version}, ${torch.threads} threads, oneDNN ${torch.mkldnn ? 'on' : 'off'}`);
+    for (const setup of torch.setups) {
+      const variables = Object.entries(setup.openblas).map(([k, v]) => `${k}=${v}`);
+      const kernel = setup.blas.openblas
+        ? `OpenBLAS kernel ${setup.blas.coretype}`
+        : `not OpenBLAS (${setup.blas.library})`;
+      lines.push(
+        `  ${setup.framework}: ${variables.length ? variables.join(' ') : 'no OpenBLAS variables'}, ${kernel}`,
+      );
+    }
+  }
+  const { cpus, coreType, loadBefore, loadMax, loadAfter, othersPerCore } = result.machine;
+  lines.push(
+    `machine: ${cpus} cpus${coreType ? ` (OpenBLAS core type ${coreType})` : ''}, load average ${fixed(loadBefore, 2)} before, ` +
+      `${fixed(loadMax ?? loadBefore, 2)} at most, ${fixed(loadAfter ?? loadBefore, 2)} after` +
+      (othersPerCore === undefined
+        ? ''
+        : `; other processes used ${fixed(othersPerCore, 2)} of each core during the run`),
+  );
+  if (result.loadProblem) lines.push(`busy machine: ${result.loadProblem}`);
+  if (result.ratioWithheld)
+    lines.push('no ratios: they need a quiet machine (--allow-load gives them anyway)');
+  else if (result.ratios && result.loadProblem)
+    lines.push('ratios given on a busy machine (--allow-load): do not quote them');
   return lines.join('\n');
 }
 
@@ -47,20 +84,31 @@ export function registerBenchCommand(program: Command): void {
     .option('--out <file>', 'write the result JSON here')
     .option('--workloads <list>', 'comma-separated workloads', Object.keys(WORKLOADS).join(','))
     .option('--steps <n>', 'measured steps per workload', positiveInt('--steps'), 20)
-    .option('--warmup <n>', 'unmeasured steps first', nonNegativeInt('--warmup'), 3)
+    .option('--warmup <n>', 'unmeasured steps first, in every round', nonNegativeInt('--warmup'), 3)
+    .option(
+      '--rounds <n>',
+      'rounds of interleaved runs (tfjs, PyTorch, PyTorch tuned, tfjs, ...)',
+      positiveInt('--rounds'),
+      3,
+    )
     .option('--seed <n>', 'seed of the synthetic data and weights', nonNegativeInt('--seed'), 0)
     .option(
       '--batch <n>',
       "override every workload's batch size (for quick checks only)",
       positiveInt('--batch'),
     )
-    .option('--pytorch', 'also run the same workloads in PyTorch (python3-torch) in this run, for ratios')
+    .option(
+      '--pytorch',
+      'also run rec-mlp and cnn in PyTorch (python3-torch), as installed and with the OpenBLAS core type of this CPU, for ratios',
+    )
+    .option('--python <command>', 'the Python that has torch (default /usr/bin/python3, else python3)')
+    .option('--allow-load', 'give ratios even when the machine is busy (load above 0.5 per core)')
     .action(async (flags: SpeedFlags) => {
       const backend = await initBackend(flags.backend);
       console.log(`backend: ${backend}`);
       const workloads = flags.workloads.split(',').map((w) => w.trim());
       const bar = progressBar('bench speed');
-      bar?.start(workloads.length * (flags.steps + flags.warmup), 0, { task: '' });
+      bar?.start(flags.rounds * workloads.length * (flags.steps + flags.warmup), 0, { task: '' });
       let done = 0;
       const result = await runSpeedBench(backend, {
         ...flags,
@@ -69,9 +117,13 @@ export function registerBenchCommand(program: Command): void {
           if (step === 1 && !bar) console.log(`${workload}: ${total} steps`);
           bar?.update(++done, { task: workload });
         },
+        onRun: (framework, round) => {
+          if (!bar) console.log(`round ${round}: ${framework}`);
+          bar?.update(done, { task: `${framework}, round ${round}` });
+        },
       });
       bar?.stop();
-      console.log(table(result));
+      console.log(speedTable(result));
       if (flags.out) {
         await mkdir(dirname(flags.out), { recursive: true });
         await writeFile(flags.out, JSON.stringify(result, null, 2) + '\n');
