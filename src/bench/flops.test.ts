@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../engine/tf.js';
-import { buildRecommender } from '../models/recommender.js';
-import { buildResNet } from '../models/resnet.js';
+import { Random } from '../engine/random.js';
+import { cnnWorkload } from './cnn.js';
+import { recMlpWorkload } from './rec_mlp.js';
 import { trainingFlops } from './flops.js';
 
 const dense = (batch: number, inputs: number, outputs: number, passes: number) =>
@@ -10,24 +11,18 @@ const dense = (batch: number, inputs: number, outputs: number, passes: number) =
 const conv = (batch: number, size: number, kernel: number, cin: number, cout: number, passes: number) =>
   2 * batch * size * size * kernel * kernel * cin * cout * passes;
 
-test('rec-mlp: every dense layer runs three products, since the embeddings below it train', () => {
-  const model = buildRecommender({ users: 5, items: 7, embedding: 64, hidden: [256, 128, 64], seed: 0 });
+test('rec-mlp: every dense layer runs three products, since the embeddings below it train', async () => {
+  const prepared = await recMlpWorkload(1024).prepare(new Random(0));
   const b = 1024;
-  assert.deepEqual(trainingFlops(model, b), {
+  assert.deepEqual(prepared.flops, {
     matmul: dense(b, 128, 256, 3) + dense(b, 256, 128, 3) + dense(b, 128, 64, 3) + dense(b, 64, 1, 3),
     conv: 0,
   });
-  model.dispose();
+  prepared.dispose();
 });
 
-test('cnn: the stem convolution reads only images, so it has no input-gradient product', () => {
-  const model = buildResNet({
-    inputShape: [32, 32, 3],
-    widths: [16, 32, 64],
-    blocksPerStage: 1,
-    classes: 10,
-    seed: 0,
-  });
+test('cnn: the stem convolution reads only images, so it has no input-gradient product', async () => {
+  const prepared = await cnnWorkload(128).prepare(new Random(0));
   const b = 128;
   const convs =
     conv(b, 32, 3, 3, 16, 2) + // stem
@@ -38,8 +33,8 @@ test('cnn: the stem convolution reads only images, so it has no input-gradient p
     conv(b, 8, 3, 32, 64, 3) +
     conv(b, 8, 3, 64, 64, 3) +
     conv(b, 8, 1, 32, 64, 3); // stage 3
-  assert.deepEqual(trainingFlops(model, b), { matmul: dense(b, 64, 10, 3), conv: convs });
-  model.dispose();
+  assert.deepEqual(prepared.flops, { matmul: dense(b, 64, 10, 3), conv: convs });
+  prepared.dispose();
 });
 
 test('a frozen layer has no weight-gradient product, and layers above only frozen ones no input gradient', () => {

@@ -5,7 +5,7 @@ import type { BackendName } from '../engine/backend.js';
 import type { StepFlops } from './flops.js';
 import { cpuTicks, loadProblem, openblasCoreType, othersPerCore, readCpuinfo } from './machine.js';
 import { PYTORCH_WORKLOADS, pytorchSetups, runPytorch, type BlasInfo, type PytorchSetup } from './pytorch.js';
-import { WORKLOADS } from './workloads.js';
+import { workloadNamed } from './workloads.js';
 
 export type Framework = 'tfjs' | PytorchSetup['framework'];
 
@@ -112,7 +112,7 @@ async function measureTfjs(options: SpeedOptions, flops: Record<string, StepFlop
   const measured: Measured[] = [];
   const random = new Random(options.seed);
   for (const name of options.workloads) {
-    const workload = WORKLOADS[name](options.batch);
+    const workload = workloadNamed(name, options.batch);
     const prepared = await workload.prepare(random.derive(name));
     if (prepared.flops) flops[name] = prepared.flops;
     const total = options.warmup + options.steps;
@@ -178,10 +178,7 @@ export function ratiosOf(rows: SpeedRow[]): Record<string, { ratio: number; agai
  * only when the machine was quiet (or `allowLoad`).
  */
 export async function runSpeedBench(backend: BackendName, options: SpeedOptions): Promise<SpeedResult> {
-  const unknown = options.workloads.filter((w) => !WORKLOADS[w]);
-  if (unknown.length > 0) {
-    throw new Error(`Unknown workload "${unknown[0]}"; expected one of ${Object.keys(WORKLOADS).join(', ')}`);
-  }
+  for (const name of options.workloads) workloadNamed(name);
   const coreType = openblasCoreType(options.cpuinfo ?? readCpuinfo());
   const result: SpeedResult = {
     suite: 'speed',

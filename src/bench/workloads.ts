@@ -11,3 +11,11 @@ export const WORKLOADS: Record<string, (batch?: number) => Workload> = {
   'talking-step': talkingStepWorkload,
   'student-step': studentStepWorkload,
 };
+
+/** The workload of that name, or an error listing the names there are. */
+export function workloadNamed(name: string, batch?: number): Workload {
+  const make = WORKLOADS[name];
+  if (!make)
+    throw new Error(`Unknown workload "${name}"; expected one of ${Object.keys(WORKLOADS).join(', ')}`);
+  return make(batch);
+}
