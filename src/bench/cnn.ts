@@ -1,4 +1,5 @@
 import { tf } from '../engine/tf.js';
+import { momentum } from '../engine/optimizers.js';
 import { buildResNet } from '../models/resnet.js';
 import { trainingFlops } from './flops.js';
 import type { Workload } from './workload.js';
@@ -25,7 +26,7 @@ export function cnnWorkload(batch = 128): Workload {
         ),
         10,
       );
-      const optimizer = tf.train.momentum(0.1, 0.9);
+      const optimizer = momentum(0.1, 0.9);
       return {
         flops: trainingFlops(model, batch),
         step: minimizeStep(optimizer, () =>

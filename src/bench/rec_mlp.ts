@@ -1,4 +1,5 @@
 import { tf, type LayersModel } from '../engine/tf.js';
+import { adam } from '../engine/optimizers.js';
 import { buildRecommender } from '../models/recommender.js';
 import { trainingFlops } from './flops.js';
 import type { Workload } from './workload.js';
@@ -19,7 +20,7 @@ export function recMlpWorkload(
     async prepare(random) {
       const built = model.build(random.seedInt());
       const { users, items, ratings, all } = ratingBatch(random, batch);
-      const optimizer = tf.train.adam(1e-3);
+      const optimizer = adam(1e-3);
       return {
         flops: trainingFlops(built, batch),
         step: minimizeStep(optimizer, () =>

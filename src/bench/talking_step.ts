@@ -1,4 +1,5 @@
 import { tf, type Scalar } from '../engine/tf.js';
+import { adam } from '../engine/optimizers.js';
 import { buildRecommender } from '../models/recommender.js';
 import { createTalking } from '../distill/methods/talking/talking.js';
 import type { TalkingConfig } from '../distill/methods/talking/config.js';
@@ -39,7 +40,7 @@ export function talkingStepWorkload(batch = 1024): Workload {
         fit: async () => {},
       });
       const [phase] = distiller.phases;
-      const optimizer = tf.train.adam(1e-3);
+      const optimizer = adam(1e-3);
       const batchOf = { inputs: [users, items], target: ratings, size: batch };
       return {
         step: minimizeStep(

@@ -1,10 +1,11 @@
 import { tf, type Tensor } from '../engine/tf.js';
+import { adam, momentum as sgdMomentum } from '../engine/optimizers.js';
 import type { TrainingConfig } from './training-config.js';
 import type { NamedTensor } from './checkpoint.js';
 
 export function makeOptimizer(config: TrainingConfig): tf.Optimizer {
   const { name, learningRate, momentum } = config.optimizer;
-  return name === 'adam' ? tf.train.adam(learningRate) : tf.train.momentum(learningRate, momentum);
+  return name === 'adam' ? adam(learningRate) : sgdMomentum(learningRate, momentum);
 }
 
 export function setLearningRate(optimizer: tf.Optimizer, rate: number): void {

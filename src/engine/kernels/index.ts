@@ -3,6 +3,7 @@ import { registerChannelAffine } from './channel_affine.js';
 import { registerChannelSums } from './channel_sums.js';
 import { registerConvGradients } from './conv_gradients.js';
 import { registerGather } from './gather.js';
+import { registerOptimizerUpdates } from './optimizer_updates.js';
 import { registerSharedIdentity } from './shared_identity.js';
 import { registerSplit } from './split.js';
 import { registerTile } from './tile.js';
@@ -30,4 +31,5 @@ export function registerWasmKernels(): void {
   registerChannelSums();
   registerSharedIdentity();
   registerBroadcastGradients();
+  registerOptimizerUpdates();
 }
