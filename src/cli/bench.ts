@@ -1,11 +1,11 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { initBackend, type BackendRequest } from '../engine/backend.js';
 import { runSpeedBench, type SpeedResult } from '../bench/speed.js';
 import { WORKLOADS } from '../bench/workloads.js';
 import { backendOption, nonNegativeInt, positiveInt } from './options.js';
 import { progressBar } from './progress.js';
+import { registerProfileCommand } from './bench_profile.js';
+import { writeResult } from './write_result.js';
 
 interface SpeedFlags {
   backend: BackendRequest;
@@ -77,6 +77,7 @@ export function speedTable(result: SpeedResult): string {
 /** `talking-models bench speed`: training throughput of the speed workloads (src/bench/). */
 export function registerBenchCommand(program: Command): void {
   const bench = program.command('bench').description('benchmarks');
+  registerProfileCommand(bench);
   bench
     .command('speed')
     .description('training throughput (median ms per step) of the speed workloads (docs/results/speed.md)')
@@ -124,10 +125,6 @@ export function registerBenchCommand(program: Command): void {
       });
       bar?.stop();
       console.log(speedTable(result));
-      if (flags.out) {
-        await mkdir(dirname(flags.out), { recursive: true });
-        await writeFile(flags.out, JSON.stringify(result, null, 2) + '\n');
-        console.log(`wrote ${flags.out}`);
-      }
+      if (flags.out) await writeResult(flags.out, result);
     });
 }
