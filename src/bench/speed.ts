@@ -61,6 +61,11 @@ export interface SpeedResult {
   order: string[];
   /** tfjs's time per step over the best PyTorch setup's, per workload, when the machine was quiet. */
   ratios?: Record<string, { ratio: number; against: Framework }>;
+  /**
+   * tfjs's talking step over its rec-mlp step (the teacher's own step), when both ran: what one
+   * exchange between the models costs beside a plain teacher step.
+   */
+  talkingOverTeacher?: number;
   /** Why the machine was too busy for honest ratios, if it was (loadProblem). */
   loadProblem?: string;
   /** Set when PyTorch ran but no ratio is given, because the machine was busy and --allow-load was not. */
@@ -231,6 +236,10 @@ export async function runSpeedBench(backend: BackendName, options: SpeedOptions)
     loadAfter: loadavg()[0],
     ...(ticks && ticksAfter && { othersPerCore: othersPerCore(ticks, ticksAfter) }),
   });
+  const tfjsMs = (workload: string) =>
+    result.rows.find((r) => r.framework === 'tfjs' && r.workload === workload)?.msPerStep;
+  const [talking, teacher] = [tfjsMs('talking-step'), tfjsMs('rec-mlp')];
+  if (talking !== undefined && teacher !== undefined) result.talkingOverTeacher = talking / teacher;
   result.loadProblem = loadProblem(result.machine);
   if (result.pytorch && 'setups' in result.pytorch) {
     if (result.loadProblem && !options.allowLoad) result.ratioWithheld = 'the machine was busy';

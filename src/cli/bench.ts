@@ -44,6 +44,11 @@ export function speedTable(result: SpeedResult): string {
     `${result.rows[0]?.rounds ?? 0} rounds of ${result.rows[0]?.steps ?? 0} steps, in this order: ${result.order.join(', ')}; ` +
       'ms/step is the median of every step, GFLOP/s counts the matrix products and convolutions over the whole step',
   );
+  if (result.talkingOverTeacher !== undefined) {
+    lines.push(
+      `talking-step takes ${fixed(result.talkingOverTeacher, 2)}x a rec-mlp (teacher) step, both tfjs`,
+    );
+  }
   const torch = result.pytorch;
   if (torch && 'error' in torch) lines.push(`PyTorch: ${torch.error}`);
   if (torch && 'setups' in torch) {
