@@ -54,12 +54,6 @@ function methodsNamedIn(source: string): string[] {
   });
 }
 
-/**
- * Lists that may stay outside: the experiments' default tuning knobs (optional per method: one
- * without a knob runs at its defaults; they are being reworked with the tuning protocol).
- */
-const ALLOWED = [join('experiments', 'tuning.ts')];
-
 test('no source file outside src/distill/methods lists methods by hand', () => {
   // Three or more names make a list; a file may still name one or two methods on purpose
   // (`student` as the baseline, the random-teacher controls of experiments.md).
@@ -72,7 +66,6 @@ test('no source file outside src/distill/methods lists methods by hand', () => {
   const src = join(root, 'src');
   const lists = (readdirSync(src, { recursive: true }) as string[])
     .filter((file) => /(?<!\.test|\.d)\.ts$/.test(file) && !file.startsWith(join('distill', 'methods')))
-    .filter((file) => !ALLOWED.includes(file))
     .map((file) => ({ file, names: methodsNamedIn(readFileSync(join(src, file), 'utf8')) }))
     .filter(({ names }) => names.length >= 3);
   assert.deepEqual(lists, []);

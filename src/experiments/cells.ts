@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../storage/files.js';
 import type { CellRecord } from './results.js';
+import { canonicalJson } from '../util/canonical_json.js';
 
 /** A cell's identity, also its file name. */
 export interface CellKey {
@@ -38,10 +39,11 @@ export class CellStore {
 
 /**
  * Opens the cell store of `outDir` for a run of `config`. A fresh run clears earlier cells; a
- * resumed one must have the same config, or its results would mix two experiments.
+ * resumed one must have the same config (up to the order of keys), or its results would mix two
+ * experiments.
  */
 export async function openCells(outDir: string, config: unknown, resume: boolean): Promise<CellStore> {
-  const hash = createHash('sha256').update(JSON.stringify(config)).digest('hex');
+  const hash = createHash('sha256').update(canonicalJson(config)).digest('hex');
   const stamp = join(outDir, 'config.sha256');
   if (resume && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() !== hash) {
     throw new Error(

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { better } from '../distill/evaluate.js';
 import type { CellKey } from './cells.js';
-import type { MethodInput } from '../distill/methods/registry.js';
+import { METHOD_NAMES, METHODS, type MethodInput } from '../distill/methods/registry.js';
+import { knobSchema, type Candidate, type Knob } from '../distill/methods/knob.js';
 
 /**
  * The same tuning budget for every method (experiments.md, protocol revision 2): each method picks
@@ -9,84 +10,13 @@ import type { MethodInput } from '../distill/methods/registry.js';
  * experiment (the mean over its tasks), and every seed then runs with the chosen value.
  */
 
-/** A candidate: a patch merged into the method's config, and into the training settings. */
-const candidateSchema = z.strictObject({
-  method: z.record(z.string(), z.unknown()).default({}),
-  training: z.record(z.string(), z.unknown()).default({}),
-});
-export type Candidate = z.output<typeof candidateSchema>;
-
-export const knobSchema = z.strictObject({
-  /** What the candidates vary, for the report (e.g. "alpha"). */
-  knob: z.string().min(1),
-  /** Label -> patch; at most four, so that no method gets a larger search than another. */
-  candidates: z
-    .record(z.string(), candidateSchema)
-    .refine((c) => Object.keys(c).length >= 1 && Object.keys(c).length <= 4, 'between 1 and 4 candidates'),
-});
-export type Knob = z.output<typeof knobSchema>;
-
-const m = (method: Record<string, unknown>) => ({ method, training: {} });
-
-/**
- * talking's knob is the reading (experiments.md allows "the weight w1 or the reading"): method.md's
- * first design, and the three readings at the setting where the validation probe of
- * docs/method-choices.md found the message worth most (the answer at the models' outputs, the
- * teacher's side a translator trained by L_MC and L_SC only, after a 2-epoch handshake). Under
- * `residual` that setting can leave D_T at zero, so that the teacher answers from its own state:
- * the report's reader must know which candidate won.
- */
-const TALKING_READINGS: Knob = {
-  knob: 'reading (and where the answer is)',
-  candidates: {
-    'none@penultimate': m({}),
-    ...Object.fromEntries(
-      (['none', 'residual', 'concat'] as const).map((reading) => [
-        `${reading}@output+translator`,
-        m({ reading, answerAt: 'output', translator: true, handshakeEpochs: 2 }),
-      ]),
-    ),
-  },
-};
-
-/**
- * Default knobs, the same for every experiment so that nothing is picked per data set by hand.
- * `student` tunes its L2 weight decay: with few labels regularisation is what a plain student
- * lacks most, and the distillation terms are regularisers too; without it the baseline would be
- * weaker than a user would make it.
- */
-export const DEFAULT_KNOBS: Record<string, Knob> = {
-  student: {
-    knob: 'optimizer.weightDecay',
-    candidates: Object.fromEntries(
-      [0, 1e-5, 1e-4, 1e-3].map((wd) => [
-        String(wd),
-        { method: {}, training: { optimizer: { weightDecay: wd } } },
-      ]),
-    ),
-  },
-  kd: {
-    knob: 'alpha',
-    candidates: Object.fromEntries([0.25, 0.5, 0.75, 0.9].map((a) => [String(a), m({ alpha: a })])),
-  },
-  takd: {
-    knob: 'alpha',
-    candidates: Object.fromEntries([0.25, 0.5, 0.75, 0.9].map((a) => [String(a), m({ alpha: a })])),
-  },
-  fitnet: {
-    knob: 'beta',
-    candidates: Object.fromEntries([0.01, 0.1, 1, 10].map((b) => [String(b), m({ beta: b })])),
-  },
-  rkd: {
-    knob: 'distanceWeight, angleWeight (25, 50 times the scale)',
-    candidates: Object.fromEntries(
-      [0.001, 0.01, 0.1, 1].map((s) => [`x${s}`, m({ distanceWeight: 25 * s, angleWeight: 50 * s })]),
-    ),
-  },
-  dkd: { knob: 'beta', candidates: Object.fromEntries([1, 2, 4, 8].map((b) => [String(b), m({ beta: b })])) },
-  talking: TALKING_READINGS,
-  'talking+kd': TALKING_READINGS,
-};
+/** Each method's knob from the registry, the same for every experiment, so that nothing is picked per data set by hand. */
+export const DEFAULT_KNOBS: Record<string, Knob> = Object.fromEntries(
+  METHOD_NAMES.flatMap((name) => {
+    const { knob } = METHODS[name] as { knob?: Knob };
+    return knob ? [[name, knob]] : [];
+  }),
+);
 
 export const tuningSchema = z
   .strictObject({

@@ -6,6 +6,7 @@ import { decoupledKdLoss, taskLoss } from '../losses.js';
 import { downstreamTeacher } from './teacher_head.js';
 import { singlePhase } from './single_phase.js';
 import { teacherHead, teacherOptions } from './common_options.js';
+import { settingKnob } from './knob.js';
 
 export const dkdSchema = fields({
   name: z.literal('dkd'),
@@ -17,6 +18,9 @@ export const dkdSchema = fields({
   teacherHead,
   teacher: teacherOptions,
 });
+
+/** Its tuning knob: the weight of the non-target term. */
+export const dkdKnob = settingKnob('beta', [1, 2, 4, 8], (beta) => ({ beta }));
 
 /** Decoupled KD (Zhao et al. 2022) for classes, its term ramped up over `warmupEpochs` as in the paper's code. */
 export async function createDkd(config: z.output<typeof dkdSchema>, ctx: MethodContext): Promise<Distiller> {

@@ -6,6 +6,7 @@ import { taskLoss } from '../losses.js';
 import { representations } from './representation.js';
 import { singlePhase } from './single_phase.js';
 import { layerName, teacherOptions } from './common_options.js';
+import { settingKnob } from './knob.js';
 
 export const fitnetSchema = fields({
   name: z.literal('fitnet'),
@@ -15,6 +16,9 @@ export const fitnetSchema = fields({
   teacherLayer: layerName.optional(),
   teacher: teacherOptions,
 });
+
+/** Its tuning knob: the hint loss's weight, over four orders of magnitude. */
+export const fitnetKnob = settingKnob('beta', [0.01, 0.1, 1, 10], (beta) => ({ beta }));
 
 /**
  * FitNets (Romero et al. 2015), in the single-stage form of RepDistiller and mdistiller: task loss

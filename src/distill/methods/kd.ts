@@ -7,6 +7,7 @@ import { trainableVariables } from '../variables.js';
 import { downstreamTeacher, type Predictor } from './teacher_head.js';
 import { fromPhase } from './single_phase.js';
 import { teacherHead, teacherOptions } from './common_options.js';
+import { settingKnob } from './knob.js';
 
 /** kd's settings, which takd shares. */
 export const kdFields = {
@@ -18,6 +19,9 @@ export const kdFields = {
 };
 
 export const kdSchema = fields({ name: z.literal('kd'), ...kdFields });
+
+/** kd's and takd's knob: the weight of the distillation term. */
+export const alphaKnob = settingKnob('alpha', [0.25, 0.5, 0.75, 0.9], (alpha) => ({ alpha }));
 
 type KdConfig = z.output<typeof kdSchema>;
 

@@ -1,14 +1,15 @@
 import type { z } from 'zod';
 import { formatIssues } from '../../util/schema.js';
 import type { Distiller, MethodContext, TaskKind } from '../method.js';
-import { createStudentOnly, studentSchema } from './student.js';
-import { createKd, kdSchema } from './kd.js';
-import { createFitnet, fitnetSchema } from './fitnet.js';
-import { createRkd, rkdSchema } from './rkd.js';
-import { createDkd, dkdSchema } from './dkd.js';
+import { createStudentOnly, studentKnob, studentSchema } from './student.js';
+import { alphaKnob, createKd, kdSchema } from './kd.js';
+import { createFitnet, fitnetKnob, fitnetSchema } from './fitnet.js';
+import { createRkd, rkdKnob, rkdSchema } from './rkd.js';
+import { createDkd, dkdKnob, dkdSchema } from './dkd.js';
 import { createTakd, takdSchema } from './takd.js';
 import { setUpTalking } from './talking/talking.js';
-import { talkingKdSchema, talkingSchema, withKdTerm } from './talking/config.js';
+import { readingKnob, talkingKdSchema, talkingSchema, withKdTerm } from './talking/config.js';
+import type { Knob } from './knob.js';
 
 /** A method: its settings (with defaults) and how it sets itself up for one teacher/student pair. */
 export interface MethodEntry<Schema extends z.ZodType> {
@@ -20,6 +21,8 @@ export interface MethodEntry<Schema extends z.ZodType> {
   otherTask?: string;
   /** Its colour in every plot and report, the same in every run. */
   colour: string;
+  /** The main knob experiments tune it by (protocol revision 2); without one it runs at its defaults. */
+  knob?: Knob;
   /**
    * Whether its targets come from the teacher's output head (so `teacherHead` applies): an
    * experiment whose downstream classes differ from the teacher's then fine-tunes a new head.
@@ -44,19 +47,31 @@ const always = () => true;
  * its file (schema and set-up) plus one line here.
  */
 export const METHODS = {
-  student: method(studentSchema, (_config, ctx) => createStudentOnly(ctx), { colour: '#7f7f7f' }),
-  kd: method(kdSchema, createKd, { colour: '#ff7f0e', usesTeacherHead: always }),
-  fitnet: method(fitnetSchema, createFitnet, { colour: '#2ca02c' }),
-  rkd: method(rkdSchema, createRkd, { colour: '#9467bd' }),
+  student: method(studentSchema, (_config, ctx) => createStudentOnly(ctx), {
+    colour: '#7f7f7f',
+    knob: studentKnob,
+  }),
+  kd: method(kdSchema, createKd, { colour: '#ff7f0e', usesTeacherHead: always, knob: alphaKnob }),
+  fitnet: method(fitnetSchema, createFitnet, { colour: '#2ca02c', knob: fitnetKnob }),
+  rkd: method(rkdSchema, createRkd, { colour: '#9467bd', knob: rkdKnob }),
   dkd: method(dkdSchema, createDkd, {
     colour: '#8c564b',
     usesTeacherHead: always,
+    knob: dkdKnob,
     tasks: ['classification'],
     otherTask: "for ratings use kd, whose soft target is the teacher's rating",
   }),
-  takd: method(takdSchema, createTakd, { colour: '#e377c2', usesTeacherHead: always }),
-  talking: method(talkingSchema, setUpTalking, { colour: '#1f77b4', usesTeacherHead: withKdTerm }),
-  'talking+kd': method(talkingKdSchema, setUpTalking, { colour: '#17becf', usesTeacherHead: withKdTerm }),
+  takd: method(takdSchema, createTakd, { colour: '#e377c2', usesTeacherHead: always, knob: alphaKnob }),
+  talking: method(talkingSchema, setUpTalking, {
+    colour: '#1f77b4',
+    usesTeacherHead: withKdTerm,
+    knob: readingKnob,
+  }),
+  'talking+kd': method(talkingKdSchema, setUpTalking, {
+    colour: '#17becf',
+    usesTeacherHead: withKdTerm,
+    knob: readingKnob,
+  }),
 };
 
 type Methods = typeof METHODS;

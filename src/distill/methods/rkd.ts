@@ -5,6 +5,7 @@ import { relationalKdLoss, taskLoss } from '../losses.js';
 import { representations } from './representation.js';
 import { singlePhase } from './single_phase.js';
 import { layerName, teacherOptions } from './common_options.js';
+import { settingKnob } from './knob.js';
 
 export const rkdSchema = fields({
   name: z.literal('rkd'),
@@ -19,6 +20,17 @@ export const rkdSchema = fields({
   teacherLayer: layerName.optional(),
   teacher: teacherOptions,
 });
+
+/**
+ * Its tuning knob: both weights scaled together. The defaults (25, 50) are the RKD paper's for
+ * metric learning; against a task loss they can swamp it.
+ */
+export const rkdKnob = settingKnob(
+  'distanceWeight, angleWeight (25, 50 times the scale)',
+  [0.001, 0.01, 0.1, 1],
+  (scale) => ({ distanceWeight: 25 * scale, angleWeight: 50 * scale }),
+  (scale) => `x${scale}`,
+);
 
 /** Relational KD (Park et al. 2019) on the penultimate representations, plus the task loss. */
 export function createRkd(config: z.output<typeof rkdSchema>, ctx: MethodContext): Distiller {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { fields } from '../../../util/schema.js';
 import { layerName, teacherHead, teacherInit } from '../common_options.js';
+import { settingKnob, type Knob } from '../knob.js';
 
 /** talking's settings under the name `name`, with the kd term's weight `kd` by default. */
 const talkingFields = <Name extends string>(name: Name, kd: number) =>
@@ -78,6 +79,27 @@ export const talkingSchema = talkingFields('talking', 0);
 export const talkingKdSchema = talkingFields('talking+kd', 0.5);
 
 export type TalkingConfig = z.output<typeof talkingSchema> | z.output<typeof talkingKdSchema>;
+
+/**
+ * talking's and talking+kd's tuning knob is the reading (experiments.md allows "the weight w1 or
+ * the reading"): method.md's first design, and the three readings at the setting where the
+ * validation probe of docs/method-choices.md found the message worth most (the answer at the
+ * models' outputs, the teacher's side a translator trained by L_MC and L_SC only, after a 2-epoch
+ * handshake). Under `residual` that setting can leave D_T at zero, so that the teacher answers
+ * from its own state: the report's reader must know which candidate won.
+ */
+export const readingKnob: Knob = {
+  knob: 'reading (and where the answer is)',
+  candidates: {
+    'none@penultimate': { method: {}, training: {} },
+    ...settingKnob(
+      '',
+      ['none', 'residual', 'concat'] as const,
+      (reading) => ({ reading, answerAt: 'output', translator: true, handshakeEpochs: 2 }),
+      (reading) => `${reading}@output+translator`,
+    ).candidates,
+  },
+};
 
 /** Whether talking adds kd's term, and with it needs the teacher's downstream predictions. */
 export const withKdTerm = (config: TalkingConfig) => config.weights.kd > 0;
