@@ -215,6 +215,32 @@ function preliminaryTable(rows: ResultRow[], tasks: string[]): string[] {
 }
 
 /**
+ * Which part of the run cost what: each method's training seconds in its tuning candidates and in
+ * its rows, summed over cells (workers run side by side, so the sum exceeds the wall time).
+ */
+export function costTable(result: Pick<ResultFile, 'rows' | 'tuning' | 'seconds'>): string[] {
+  const methods = [...new Set(result.rows.map((r) => r.method))];
+  const tuning = (m: string) => result.tuning?.choices.find((c) => c.method === m)?.seconds ?? 0;
+  const rows = (m: string) => result.rows.filter((r) => r.method === m).reduce((a, r) => a + r.seconds, 0);
+  const total = methods.reduce((a, m) => a + tuning(m) + rows(m), 0);
+  if (!total) return [];
+  const min = (s: number) => (s / 60).toFixed(1);
+  return [
+    '## Cost',
+    '',
+    `Training minutes summed over cells (the teacher's pre-training, cached, is not counted); the run took ${min(result.seconds)} minutes of wall time.`,
+    '',
+    '| method | tuning | rows | share |',
+    '|---|---|---|---|',
+    ...methods.map(
+      (m) =>
+        `| ${m} | ${min(tuning(m))} | ${min(rows(m))} | ${((100 * (tuning(m) + rows(m))) / total).toFixed(0)}% |`,
+    ),
+    `| all | ${min(methods.reduce((a, m) => a + tuning(m), 0))} | ${min(methods.reduce((a, m) => a + rows(m), 0))} | 100% |`,
+  ];
+}
+
+/**
  * report.md: the headline (does talking lead the best other method, by a paired interval), the
  * test table with the teacher's reference, the ranking with paired leads, the paired differences
  * to `student` per task, the controls, and how the run was made.
@@ -238,6 +264,7 @@ export function renderReport(result: ResultFile, title: string, plots: string[])
     ...section(controlsTable(result.rows, methods)),
     ...section(preliminaryTable(result.rows, tasks)),
     ...section(result.tuning ? tuningTable(result.tuning.choices, result.tuning.seed) : []),
+    ...section(costTable(result)),
     '',
     '## Plots',
     '',

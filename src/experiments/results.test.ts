@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { preliminaryFits, summarize, type ResultFile } from './results.js';
-import { overallRanking, renderReport } from './report.js';
+import { costTable, overallRanking, renderReport } from './report.js';
 import { resultFile, resultRow as row } from '../../test/support/results.js';
 
 test('summaries: mean and sample standard deviation per method and task', () => {
@@ -99,4 +99,27 @@ test('the report gives the validation metric of each preliminary fit, and cells 
   ];
   const result = resultFile(rows);
   assert.match(renderReport(result, 't', []), /\| kd \| teacher head \| 0\.5800 \|/);
+});
+
+test("the cost table sums each method's training time in its tuning candidates and its rows", () => {
+  const timed = (method: string, seed: number, seconds: number) => ({
+    ...row(method, 'A', seed, 1),
+    seconds,
+  });
+  const result = {
+    ...resultFile([timed('student', 0, 60), timed('student', 1, 60), timed('talking', 0, 300)]),
+    seconds: 600,
+    tuning: {
+      seed: 0,
+      choices: [{ method: 'talking', knob: 'reading', candidates: [], chosen: 'none', seconds: 180 }],
+    },
+  };
+  // student 2 min of rows; talking 3 of tuning and 5 of rows: 2 / 10 and 8 / 10 of all.
+  assert.deepEqual(costTable(result).slice(-3), [
+    '| student | 0.0 | 2.0 | 20% |',
+    '| talking | 3.0 | 5.0 | 80% |',
+    '| all | 3.0 | 7.0 | 100% |',
+  ]);
+  assert.match(costTable(result)[2], /10\.0 minutes of wall time/);
+  assert.match(renderReport(result, 'x', []), /## Cost/);
 });

@@ -41,7 +41,7 @@ function choose(experiment: Experiment, cells: CellStore): TuningChoice[] {
   return chooseCandidates(tuning, experiment.methods, experiment.tasks, metric, (method, task) => {
     const cell = cells.get({ method, task, seed: tuning.seed });
     if (!cell) throw new Error(`the tuning cell ${method} on ${task} has not run`);
-    return cell.row.validation;
+    return cell.row;
   });
 }
 

@@ -38,13 +38,10 @@ test('the candidate with the best mean validation over tasks is chosen, and cont
     'kd@0.9/A': 0.85,
     'kd@0.9/B': 0.9,
   };
-  const choices = chooseCandidates(
-    tuning,
-    ['kd', 'kd-random-teacher'],
-    ['A', 'B'],
-    'rmse',
-    (m, t) => table[`${m}/${t}`],
-  );
+  const choices = chooseCandidates(tuning, ['kd', 'kd-random-teacher'], ['A', 'B'], 'rmse', (m, t) => ({
+    validation: table[`${m}/${t}`],
+    seconds: 2,
+  }));
   assert.deepEqual(choices, [
     {
       method: 'kd',
@@ -54,12 +51,16 @@ test('the candidate with the best mean validation over tasks is chosen, and cont
         { label: '0.9', validation: 0.875 },
       ],
       chosen: '0.9',
+      seconds: 8,
     },
   ]);
   assert.deepEqual(chosenPatch(tuning, choices, 'kd-random-teacher').method, { alpha: 0.9 });
   assert.deepEqual(chosenPatch(tuning, choices, 'student'), { method: {}, training: {} });
   // For accuracy the larger mean wins.
-  const accuracy = chooseCandidates(tuning, ['kd'], ['A', 'B'], 'accuracy', (m, t) => table[`${m}/${t}`]);
+  const accuracy = chooseCandidates(tuning, ['kd'], ['A', 'B'], 'accuracy', (m, t) => ({
+    validation: table[`${m}/${t}`],
+    seconds: 1,
+  }));
   assert.equal(accuracy[0].chosen, '0.25');
   assert.match(
     tuningTable(choices, 0).join('\n'),

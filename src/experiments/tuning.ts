@@ -73,30 +73,37 @@ export interface TuningChoice {
   /** Mean validation metric over the tasks, per candidate label, in the knob's order. */
   candidates: { label: string; validation: number }[];
   chosen: string;
+  /** Training seconds of all its candidate cells, for the report's cost table. */
+  seconds: number;
 }
 
 /**
  * Picks each method's candidate with the best mean validation metric over the tasks (the first on
- * a tie, so the order of the candidates decides, never chance). `validation(method, task)` reads a
- * finished tuning cell.
+ * a tie, so the order of the candidates decides, never chance). `cell(candidate, task)` reads a
+ * finished tuning cell's validation metric and training seconds.
  */
 export function chooseCandidates(
   tuning: TuningConfig,
   methods: string[],
   tasks: string[],
   metric: 'rmse' | 'accuracy',
-  validation: (candidate: string, task: string) => number,
+  cell: (candidate: string, task: string) => { validation: number; seconds: number },
 ): TuningChoice[] {
   if (!tuning.enabled) return [];
   const tuned = [...new Set(methods.map(tunedAs))].filter((m) => tuning.knobs[m]);
   return tuned.map((method) => {
     const { knob, candidates } = tuning.knobs[method];
-    const scored = Object.keys(candidates).map((label) => ({
+    const cells = Object.keys(candidates).map((label) => ({
       label,
-      validation: tasks.reduce((a, t) => a + validation(candidateMethod(method, label), t), 0) / tasks.length,
+      cells: tasks.map((t) => cell(candidateMethod(method, label), t)),
+    }));
+    const scored = cells.map(({ label, cells }) => ({
+      label,
+      validation: cells.reduce((a, c) => a + c.validation, 0) / tasks.length,
     }));
     const best = scored.reduce((b, s) => (better(metric, s.validation, b.validation) ? s : b));
-    return { method, knob, candidates: scored, chosen: best.label };
+    const seconds = cells.flatMap((c) => c.cells).reduce((a, c) => a + c.seconds, 0);
+    return { method, knob, candidates: scored, chosen: best.label, seconds };
   });
 }
 
