@@ -51,10 +51,14 @@ export const tunedAs = (method: string) => method.replace(/-random-teacher$/, ''
 /** A tuning cell's method name: the method and the candidate's label. */
 export const candidateMethod = (method: string, label: string) => `${method}@${label}`;
 
+/** The methods of a run that tune: each with a knob, once, a control counted as its method. */
+const tunedMethods = (tuning: TuningConfig, methods: string[]) =>
+  [...new Set(methods.map(tunedAs))].filter((m) => tuning.knobs[m]);
+
 /** The tuning cells: every candidate of every method that has a knob, on every task, one seed. */
 export function tuningPlan(tuning: TuningConfig, methods: string[], tasks: string[]): CellKey[] {
   if (!tuning.enabled) return [];
-  const tuned = [...new Set(methods.map(tunedAs))].filter((m) => tuning.knobs[m]);
+  const tuned = tunedMethods(tuning, methods);
   return tasks.flatMap((task) =>
     tuned.flatMap((method) =>
       Object.keys(tuning.knobs[method].candidates).map((label) => ({
@@ -90,7 +94,7 @@ export function chooseCandidates(
   cell: (candidate: string, task: string) => { validation: number; seconds: number },
 ): TuningChoice[] {
   if (!tuning.enabled) return [];
-  const tuned = [...new Set(methods.map(tunedAs))].filter((m) => tuning.knobs[m]);
+  const tuned = tunedMethods(tuning, methods);
   return tuned.map((method) => {
     const { knob, candidates } = tuning.knobs[method];
     const cells = Object.keys(candidates).map((label) => ({
