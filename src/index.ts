@@ -7,13 +7,21 @@
 import { initBackend } from './engine/backend.js';
 
 export { tf } from './engine/tf.js';
-export { initBackend, type BackendRequest, type BackendName } from './engine/backend.js';
+export {
+  initBackend,
+  backendThreads,
+  DEFAULT_THREADS,
+  type BackendRequest,
+  type BackendName,
+  type BackendSettings,
+} from './engine/backend.js';
 
 /*
  * Importing the package selects the fastest backend that loads here (tfjs-node, else wasm), so a
  * user who never picks one does not silently train on tfjs's slow default `cpu` backend.
  * `initBackend('cpu')` (or any other) chooses another; `tf.getBackend()` and every `distill()`
- * result say which one runs.
+ * result say which one runs. The wasm backend computes on TALKING_MODELS_THREADS threads (default
+ * 1); `initBackend('wasm', { threads: 2 })` chooses, and `distill()` results report them.
  */
 await initBackend('auto');
 export { Random, type RandomState } from './engine/random.js';

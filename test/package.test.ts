@@ -14,6 +14,10 @@ test('the package ships the library and the CLI, and no tests or test helpers', 
   });
   const files = (JSON.parse(stdout) as { files: { path: string }[] }[])[0].files.map((f) => f.path);
   assert.ok(files.includes('dist/src/index.js') && files.includes('dist/src/cli/main.js'), files.join('\n'));
+  assert.ok(
+    files.includes('src/engine/wasm_threads_worker.cjs'),
+    'the threaded wasm backend needs its worker script',
+  );
   assert.deepEqual(
     files.filter((file) => /\.test\.|(^|\/)test\/|support\//.test(file)),
     [],

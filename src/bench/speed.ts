@@ -1,7 +1,7 @@
 import { cpus, loadavg } from 'node:os';
 import { tf } from '../engine/tf.js';
 import { Random } from '../engine/random.js';
-import type { BackendName } from '../engine/backend.js';
+import { backendThreads, type BackendName } from '../engine/backend.js';
 import type { StepFlops } from './flops.js';
 import { cpuTicks, loadProblem, openblasCoreType, othersPerCore, readCpuinfo } from './machine.js';
 import { PYTORCH_WORKLOADS, pytorchSetups, runPytorch, type BlasInfo, type PytorchSetup } from './pytorch.js';
@@ -37,6 +37,8 @@ export interface PytorchSetupReport {
 export interface SpeedResult {
   suite: 'speed';
   backend: BackendName;
+  /** The threads the backend computed on (as its thread pool reports); absent for tensorflow. */
+  threads?: number;
   started: string;
   tfjs: string;
   node: string;
@@ -188,6 +190,7 @@ export async function runSpeedBench(backend: BackendName, options: SpeedOptions)
   const result: SpeedResult = {
     suite: 'speed',
     backend,
+    threads: backendThreads(),
     started: new Date().toISOString(),
     tfjs: tf.version_core,
     node: process.version,

@@ -19,6 +19,7 @@ const row = (framework: SpeedRow['framework'], msPerStep: number): SpeedRow => (
 const result = (extra: Partial<SpeedResult>): SpeedResult => ({
   suite: 'speed',
   backend: 'wasm',
+  threads: 2,
   started: '',
   tfjs: '4.22.0',
   node: 'v20',
@@ -46,6 +47,7 @@ test('the table says which kernels PyTorch ran, the load, and withholds ratios o
   const text = speedTable(
     result({ loadProblem: 'the load average was high', ratioWithheld: 'the machine was busy' }),
   );
+  assert.match(text, /^tfjs on wasm, 2 threads$/m);
   assert.match(text, /^rec-mlp\s+tfjs\s+30\.0\s+29\.0-31\.0\s+1000\s+12\.5 \/ -$/m);
   assert.match(text, /^ {2}pytorch: no OpenBLAS variables, not OpenBLAS \(libblas\.so\.3\)$/m);
   assert.match(text, /^ {2}pytorch-tuned: OPENBLAS_CORETYPE=Zen, OpenBLAS kernel Zen$/m);

@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
-import { initBackend, type BackendRequest } from '../engine/backend.js';
+import { describeBackend, initBackend, type BackendRequest } from '../engine/backend.js';
 import { runSpeedBench, type SpeedResult } from '../bench/speed.js';
 import { WORKLOADS } from '../bench/workloads.js';
-import { backendOption, nonNegativeInt, positiveInt } from './options.js';
+import { backendOption, nonNegativeInt, positiveInt, threadsOption } from './options.js';
 import { progressBar } from './progress.js';
 import { registerProfileCommand } from './bench_profile.js';
 import { writeResult } from './write_result.js';
 
 interface SpeedFlags {
   backend: BackendRequest;
+  threads?: number;
   out?: string;
   workloads: string;
   steps: number;
@@ -40,6 +41,9 @@ export function speedTable(result: SpeedResult): string {
       (ratio ? `${fixed(ratio.ratio, 2)} (${ratio.against})` : '');
     lines.push(line.trimEnd());
   }
+  const threads =
+    result.threads === undefined ? '' : `, ${result.threads} thread${result.threads === 1 ? '' : 's'}`;
+  lines.push(`tfjs on ${result.backend}${threads}`);
   lines.push(
     `${result.rows[0]?.rounds ?? 0} rounds of ${result.rows[0]?.steps ?? 0} steps, in this order: ${result.order.join(', ')}; ` +
       'ms/step is the median of every step, GFLOP/s counts the matrix products and convolutions over the whole step',
@@ -87,6 +91,7 @@ export function registerBenchCommand(program: Command): void {
     .command('speed')
     .description('training throughput (median ms per step) of the speed workloads (docs/results/speed.md)')
     .addOption(backendOption())
+    .addOption(threadsOption())
     .option('--out <file>', 'write the result JSON here')
     .option('--workloads <list>', 'comma-separated workloads', Object.keys(WORKLOADS).join(','))
     .option('--steps <n>', 'measured steps per workload', positiveInt('--steps'), 20)
@@ -110,8 +115,8 @@ export function registerBenchCommand(program: Command): void {
     .option('--python <command>', 'the Python that has torch (default /usr/bin/python3, else python3)')
     .option('--allow-load', 'give ratios even when the machine is busy (load above 0.5 per core)')
     .action(async (flags: SpeedFlags) => {
-      const backend = await initBackend(flags.backend);
-      console.log(`backend: ${backend}`);
+      const backend = await initBackend(flags.backend, { threads: flags.threads });
+      console.log(`backend: ${describeBackend(backend)}`);
       const workloads = flags.workloads.split(',').map((w) => w.trim());
       const bar = progressBar('bench speed');
       bar?.start(flags.rounds * workloads.length * (flags.steps + flags.warmup), 0, { task: '' });

@@ -1,12 +1,13 @@
 import { loadavg } from 'node:os';
 import type { Command } from 'commander';
-import { initBackend, type BackendRequest } from '../engine/backend.js';
+import { describeBackend, initBackend, type BackendRequest } from '../engine/backend.js';
 import { profileWorkload, type StepProfile } from '../bench/profile.js';
-import { backendOption, nonNegativeInt, positiveInt } from './options.js';
+import { backendOption, nonNegativeInt, positiveInt, threadsOption } from './options.js';
 import { writeResult } from './write_result.js';
 
 interface ProfileFlags {
   backend: BackendRequest;
+  threads?: number;
   workloads: string;
   steps: number;
   warmup: number;
@@ -44,6 +45,7 @@ export function registerProfileCommand(bench: Command): void {
     .command('profile')
     .description('time of each kernel in a training step of the speed workloads (shares of the step)')
     .addOption(backendOption())
+    .addOption(threadsOption())
     .option('--workloads <list>', 'comma-separated workloads', 'rec-mlp,cnn,talking-step')
     .option('--steps <n>', 'profiled steps per workload', positiveInt('--steps'), 5)
     .option('--warmup <n>', 'unprofiled steps first', nonNegativeInt('--warmup'), 2)
@@ -52,10 +54,10 @@ export function registerProfileCommand(bench: Command): void {
     .option('--top <n>', 'kernels to list per workload', positiveInt('--top'), 10)
     .option('--out <file>', 'write every kernel of every workload as JSON here')
     .action(async (flags: ProfileFlags) => {
-      const backend = await initBackend(flags.backend);
+      const backend = await initBackend(flags.backend, { threads: flags.threads });
       const load = loadavg()[0];
       console.log(
-        `backend: ${backend}; load average ${load.toFixed(2)} (shares stay meaningful under load, times do not)`,
+        `backend: ${describeBackend(backend)}; load average ${load.toFixed(2)} (shares stay meaningful under load, times do not)`,
       );
       const profiles: StepProfile[] = [];
       for (const name of flags.workloads.split(',').map((w) => w.trim())) {

@@ -3,7 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { LayersModel } from '../engine/tf.js';
-import { initBackend, type BackendRequest } from '../engine/backend.js';
+import { describeBackend, initBackend, type BackendRequest } from '../engine/backend.js';
 import { distill } from '../distill/distill.js';
 import { fileStorage, writeFileAtomic } from '../storage/files.js';
 import { checkDistillInputs, checkFits } from '../distill/check_inputs.js';
@@ -17,7 +17,7 @@ import { buildModel, parseModelSpec } from './model_spec.js';
 import { METHOD_CHOICES, methodFromFlags } from './method_choice.js';
 import { trivialMetric, writeFitReport } from './fit_report.js';
 import { DATA_META } from './saved_run.js';
-import { backendOption, nonNegativeInt, positiveInt } from './options.js';
+import { backendOption, nonNegativeInt, positiveInt, threadsOption } from './options.js';
 
 interface FitFlags {
   data: string;
@@ -31,6 +31,7 @@ interface FitFlags {
   patience: number;
   seed: number;
   backend: BackendRequest;
+  threads?: number;
   out: string;
   resume?: boolean;
 }
@@ -74,6 +75,7 @@ function addFitOptions(command: Command): Command {
     )
     .option('--seed <n>', 'seed of the split, initial weights and batches', nonNegativeInt('--seed'), 0)
     .addOption(backendOption())
+    .addOption(threadsOption())
     .option('--resume', 'continue a run killed in --out (refused if its settings changed)');
 }
 
@@ -83,7 +85,8 @@ function settingsOf(
   flags: FitFlags & Partial<DistillFlags & TrainFlags>,
   method: MethodConfig,
 ) {
-  const { resume: _resume, backend: _backend, ...rest } = flags;
+  // A resumed run may use another backend, or other threads (which give the same results).
+  const { resume: _resume, backend: _backend, threads: _threads, ...rest } = flags;
   return { kind, ...rest, method };
 }
 
@@ -227,7 +230,7 @@ async function prepare(flags: FitFlags, modelFlag: string, modelText: string) {
   const validation = flags.validation ? parseDataSpec(flags.validation, '--validation') : undefined;
   const test = flags.test ? parseDataSpec(flags.test, '--test') : undefined;
   const studentSpec = parseModelSpec(modelText, modelFlag);
-  const backend = await initBackend(flags.backend);
+  const backend = await initBackend(flags.backend, { threads: flags.threads });
   const data = await loadTrainingData({
     data: dataSpec,
     validation,
@@ -277,7 +280,7 @@ export function registerFitCommands(program: Command): void {
         );
       }
       checkDistillInputs({ teacher, student, task: flags.task, data });
-      console.log(`backend: ${backend}`);
+      console.log(`backend: ${describeBackend(backend)}`);
       await runFit(
         {
           kind: 'distill',
@@ -305,7 +308,7 @@ export function registerFitCommands(program: Command): void {
       const method = await methodFromFlags('student');
       const { backend, data, student } = await prepare(flags, '--model', flags.model);
       checkDistillInputs({ student, task: flags.task, data });
-      console.log(`backend: ${backend}`);
+      console.log(`backend: ${describeBackend(backend)}`);
       await runFit({ kind: 'train', flags, method, studentSpec: flags.model }, data, student);
     });
 }

@@ -1,5 +1,12 @@
 import { Option, type Command } from 'commander';
-import { initBackend, type BackendRequest } from '../engine/backend.js';
+import { availableParallelism } from 'node:os';
+import {
+  backendThreads,
+  describeBackend,
+  initBackend,
+  THREADS_ENV,
+  type BackendRequest,
+} from '../engine/backend.js';
 import { ABLATIONS, parseMovielensGenreConfig, QUICK } from '../experiments/movielens/config.js';
 import { MOVIELENS_DATASETS } from '../data/movielens/load.js';
 import { openMovielensGenre } from '../experiments/movielens/experiment.js';
@@ -14,11 +21,12 @@ import { STAGES, type ExperimentSettings, type Stage } from '../experiments/plan
 import { overallRanking } from '../experiments/report.js';
 import type { ResultFile } from '../experiments/results.js';
 import { parseWorkerSlot, runWorkers, type WorkerSlot } from '../experiments/workers.js';
-import { backendOption, positiveInt } from './options.js';
+import { backendOption, positiveInt, threadsOption } from './options.js';
 import { METHOD_NAMES } from '../distill/methods/registry.js';
 
 interface CommonFlags {
   backend: BackendRequest;
+  threads?: number;
   dataDir?: string;
   cacheDir?: string;
   dataset?: string;
@@ -89,6 +97,7 @@ function addCommonOptions(
 ): Command {
   return command
     .addOption(backendOption())
+    .addOption(threadsOption())
     .option(
       '--data-dir <dir>',
       'folder holding the dataset (else TALKING_MODELS_DATA_DIR, else the download cache)',
@@ -112,7 +121,7 @@ function addCommonOptions(
     .option('--out <dir>', 'output folder', defaultOut)
     .option(
       '--jobs <n>',
-      'train cells in n processes at once (the wasm backend uses one core per process)',
+      'train cells in n processes at once, each on --threads threads; jobs x threads may not exceed the cores',
       positiveInt('--jobs'),
       1,
     )
@@ -145,14 +154,31 @@ async function commonInput(
   return input;
 }
 
+/**
+ * Refuses more jobs x threads than cores: each thread of a wasm backend computes flat out, so
+ * more would only make the processes take turns on the cores (and slow XNNPACK's threads, which
+ * wait for each other at every product). The user chooses how to split the cores.
+ */
+export function checkCores(jobs: number, threads: number, cores: number): void {
+  if (jobs * threads <= cores) return;
+  const ways =
+    cores > 1 ? `--jobs ${cores} --threads 1, or --jobs 1 --threads ${cores}` : '--jobs 1 --threads 1';
+  throw new Error(
+    `--jobs ${jobs} with ${threads} threads each needs ${jobs * threads} cores; this machine has ${cores}. ` +
+      `Use ${ways} (--threads defaults to ${THREADS_ENV}).`,
+  );
+}
+
 /** Runs an experiment with a progress display; a worker prints lines only and writes no outputs. */
 async function execute(
   flags: CommonFlags,
   open: (settings: ExperimentSettings) => Promise<Experiment>,
 ): Promise<void> {
-  const backend = await initBackend(flags.backend);
+  const backend = await initBackend(flags.backend, { threads: flags.threads });
+  // Threads are the wasm backend's; tensorflow sizes its own pools, cpu has one thread.
+  if (!flags.worker) checkCores(flags.jobs, backendThreads() ?? 1, availableParallelism());
   console.log(
-    `backend: ${backend}${flags.worker ? ` (worker ${flags.worker.index} of ${flags.worker.count})` : ''}`,
+    `backend: ${describeBackend(backend)}${flags.worker ? ` (worker ${flags.worker.index} of ${flags.worker.count})` : ''}`,
   );
   const progress = consoleProgress({ lines: !!flags.worker });
   try {

@@ -1,5 +1,6 @@
 import { tf, type LayersModel } from '../engine/tf.js';
 import { Random } from '../engine/random.js';
+import { backendThreads } from '../engine/backend.js';
 import type { RowTransform, TensorDataset } from '../data/dataset.js';
 import { parseTrainingConfig, type TrainingConfig, type TrainingInput } from './training-config.js';
 import type { Distiller, MethodContext, TaskKind } from './method.js';
@@ -48,6 +49,8 @@ export interface DistillResult {
   student: LayersModel;
   /** The tfjs backend it trained on. */
   backend: string;
+  /** The threads that backend computed on (wasm: as its thread pool reports); absent for tensorflow. */
+  threads?: number;
   method: MethodConfig;
   training: TrainingConfig;
   /** 1-based epoch whose weights the student ends with. */
@@ -126,6 +129,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     return {
       student: options.student,
       backend: tf.getBackend(),
+      threads: backendThreads(),
       method,
       training,
       bestEpoch: result.bestEpoch,

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { tf } from './tf.js';
-import { initBackend, type BackendRequest } from './backend.js';
+import { backendThreads, DEFAULT_THREADS, initBackend, THREADS_ENV, type BackendRequest } from './backend.js';
 
 const tfjsNodeInstalled = (() => {
   try {
@@ -21,6 +21,14 @@ test('cpu and wasm initialise and report their names', async () => {
   assert.equal(tf.getBackend(), 'cpu');
   assert.equal(await initBackend('wasm'), 'wasm');
   assert.equal(tf.getBackend(), 'wasm');
+});
+
+// wasm_threads.test runs this file again with TALKING_MODELS_THREADS=2.
+test(`wasm computes on ${THREADS_ENV} threads, else ${DEFAULT_THREADS}, as its thread pool reports`, async () => {
+  await initBackend('wasm');
+  assert.equal(backendThreads(), Number(process.env[THREADS_ENV] || DEFAULT_THREADS));
+  await initBackend('cpu');
+  assert.equal(backendThreads(), 1, 'the variable is for wasm: cpu ignores it');
 });
 
 test('auto picks tensorflow when tfjs-node is installed, else wasm', async () => {

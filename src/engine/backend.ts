@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from './tf.js';
 import { registerWasmKernels } from './kernels/index.js';
+import { threadedWasmBackend, wasmThreadsOf } from './wasm_threads.js';
 
 /** A backend a user may ask for; `auto` picks the fastest one that loads here. */
 export type BackendRequest = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -10,6 +12,42 @@ export type BackendName = Exclude<BackendRequest, 'auto'>;
 export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
 const require = createRequire(import.meta.url);
+
+/**
+ * The threads the wasm backend computes on when neither the `threads` setting nor
+ * TALKING_MODELS_THREADS says: 1 runs tfjs's unthreaded SIMD binary, as before threads existed.
+ */
+export const DEFAULT_THREADS = 1;
+export const THREADS_ENV = 'TALKING_MODELS_THREADS';
+/** The threaded binary's own limit: it starts 8 worker threads and caps its pool there. */
+export const MAX_THREADS = 8;
+
+export interface BackendSettings {
+  /**
+   * Threads of the wasm backend (1 to 8): 1 runs the unthreaded SIMD binary, more the threaded
+   * one (XNNPACK splitting each product and convolution over its output tiles, so results do not
+   * depend on the count). Default: TALKING_MODELS_THREADS, else DEFAULT_THREADS. Other backends
+   * ignore the variable, and refuse the setting above 1.
+   */
+  threads?: number;
+  /** Run the threaded binary even with 1 thread (to compare it with the unthreaded one). */
+  threadedBinary?: boolean;
+}
+
+function checkThreads(value: number, source: string): number {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_THREADS) {
+    throw new Error(`${source} must be a whole number from 1 to ${MAX_THREADS}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** The threads to use: `threads` if given, else TALKING_MODELS_THREADS, else DEFAULT_THREADS. */
+export function resolveThreads(threads?: number): number {
+  if (threads !== undefined) return checkThreads(threads, 'threads');
+  const variable = process.env[THREADS_ENV];
+  if (variable === undefined || variable.trim() === '') return DEFAULT_THREADS;
+  return checkThreads(Number(variable), THREADS_ENV);
+}
 
 /**
  * `@tensorflow/tfjs-node` is an optional dependency: its install script downloads a native
@@ -28,9 +66,35 @@ async function loadTensorflowBackend(): Promise<void> {
   }
 }
 
-async function loadWasmBackend(): Promise<void> {
+/** Which wasm binary, with how many threads. */
+interface WasmBinary {
+  threaded: boolean;
+  threads: number;
+}
+const sameBinary = (a: WasmBinary, b: WasmBinary) => a.threaded === b.threaded && a.threads === b.threads;
+
+/** tfjs's own wasm factory (the unthreaded binary), kept while another is registered. */
+let tfjsWasmFactory: (() => tf.KernelBackend | Promise<tf.KernelBackend>) | undefined;
+let registeredBinary: WasmBinary = { threaded: false, threads: 1 };
+/** tfjs's priority for wasm, which the replacement factory keeps. */
+const WASM_PRIORITY = 2;
+
+/**
+ * Registers the factory of `binary` as the `wasm` backend (the kernel pack is registered under
+ * that name), replacing, and disposing, a wasm backend on another binary or thread count.
+ */
+async function loadWasmBackend(binary: WasmBinary): Promise<void> {
   await import('@tensorflow/tfjs-backend-wasm');
   registerWasmKernels();
+  tfjsWasmFactory ??= tf.findBackendFactory('wasm');
+  if (sameBinary(binary, registeredBinary)) return;
+  tf.removeBackend('wasm');
+  tf.registerBackend(
+    'wasm',
+    binary.threaded ? () => threadedWasmBackend(binary.threads) : tfjsWasmFactory!,
+    WASM_PRIORITY,
+  );
+  registeredBinary = binary;
 }
 
 const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
@@ -57,9 +121,9 @@ async function withoutRuntimeHandlers<T>(load: () => Promise<T>): Promise<T> {
 }
 
 /** Makes `name` the active backend, throwing why it cannot be. */
-async function activate(name: BackendName): Promise<void> {
+async function activate(name: BackendName, binary: WasmBinary): Promise<void> {
   if (name === 'tensorflow') await loadTensorflowBackend();
-  if (name === 'wasm') await loadWasmBackend();
+  if (name === 'wasm') await loadWasmBackend(binary);
   if (tf.findBackendFactory(name) == null) throw new Error('loading it did not register it with tfjs');
   // setBackend reports a failed initialisation by returning false after a console warning.
   const selected = await withoutRuntimeHandlers(() => tf.setBackend(name));
@@ -70,24 +134,51 @@ async function activate(name: BackendName): Promise<void> {
 /**
  * Selects and initialises the backend. `auto` tries tensorflow (tfjs-node), then wasm, then cpu;
  * an explicit request that cannot load is an error rather than a silent fallback, so that a
- * benchmark never reports one backend's numbers under another's name.
+ * benchmark never reports one backend's numbers under another's name. Asking for wasm with
+ * another thread count than the running wasm backend's replaces it (its tensors are lost): choose
+ * the threads before making tensors.
  */
-export async function initBackend(request: BackendRequest = 'auto'): Promise<BackendName> {
+export async function initBackend(
+  request: BackendRequest = 'auto',
+  settings: BackendSettings = {},
+): Promise<BackendName> {
   if (!BACKEND_REQUESTS.includes(request)) {
     throw new Error(`Unknown backend "${String(request)}"; expected one of ${BACKEND_REQUESTS.join(', ')}`);
   }
+  const threads = resolveThreads(settings.threads);
+  if ((request === 'cpu' || request === 'tensorflow') && settings.threads !== undefined && threads > 1) {
+    throw new Error(`${threads} threads: threads apply to the wasm backend only, not to ${request}`);
+  }
+  const binary = { threaded: threads > 1 || !!settings.threadedBinary, threads };
   const order: BackendName[] = request === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [request];
   const failures: string[] = [];
   for (const name of order) {
-    if (tf.engine().backendName === name) return name;
+    const running = tf.engine().backendName === name;
+    if (running && (name !== 'wasm' || sameBinary(binary, registeredBinary))) return name;
     try {
-      await activate(name);
+      await activate(name, binary);
       return name;
     } catch (error) {
       failures.push(`Backend "${name}" could not be initialised: ${(error as Error).message}`);
     }
   }
   throw new Error(failures.join('\n'));
+}
+
+/**
+ * The threads the active backend computes on: for wasm as its thread pool reports them, 1 for
+ * cpu, undefined for tensorflow (TensorFlow sizes its own pools).
+ */
+export function backendThreads(): number | undefined {
+  const name = tf.getBackend();
+  if (name === 'wasm') return wasmThreadsOf(tf.backend() as BackendWasm);
+  return name === 'cpu' ? 1 : undefined;
+}
+
+/** The backend and its threads for a log line, e.g. `wasm, 2 threads`. */
+export function describeBackend(name: BackendName): string {
+  const threads = backendThreads();
+  return threads === undefined ? name : `${name}, ${threads} thread${threads === 1 ? '' : 's'}`;
 }
 
 /** The version of tfjs-core in use, for result files. */

@@ -1,7 +1,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf.js';
 import { overrideWasmKernel, type WasmKernelArgs } from './wasm_backend.js';
-import { OPTIMIZER_UPDATES_WASM } from './optimizer_updates_wasm.js';
+import { OPTIMIZER_UPDATES_SHARED_WASM, OPTIMIZER_UPDATES_WASM } from './optimizer_updates_wasm.js';
 
 /**
  * One optimizer update over every variable of a step, as a single kernel: tfjs's Adam runs about
@@ -34,28 +34,48 @@ interface Loops {
   momentum(...args: number[]): void;
 }
 
-/** The compiled module (atob, not Buffer: the kernel pack also runs in browsers). */
-let compiled: WebAssembly.Module | undefined;
-const compile = () =>
-  (compiled ??= new WebAssembly.Module(
-    Uint8Array.from(atob(OPTIMIZER_UPDATES_WASM), (c) => c.charCodeAt(0)),
-  ));
+const decode = (base64: string) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 
-/** The loops, bound to the memory of the backend they were made for (null where they cannot be). */
+/**
+ * The compiled loops for an unshared memory and for the threaded binary's shared one (an import
+ * binds only to a memory of its own kind); null where this engine cannot compile them (no SIMD).
+ * atob, not Buffer: the kernel pack also runs in browsers.
+ */
+const compiled = new Map<boolean, WebAssembly.Module | null>();
+function compile(shared: boolean): WebAssembly.Module | null {
+  if (!compiled.has(shared)) {
+    const bytes = decode(shared ? OPTIMIZER_UPDATES_SHARED_WASM : OPTIMIZER_UPDATES_WASM);
+    compiled.set(shared, WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null);
+  }
+  return compiled.get(shared)!;
+}
+
+/** The backend's memory: exported by the unthreaded binaries, imported (and kept) by the threaded one. */
+function memoryOf(backend: BackendWasm): WebAssembly.Memory {
+  const wasm = backend.wasm as unknown as {
+    asm: { memory?: WebAssembly.Memory };
+    wasmMemory?: WebAssembly.Memory;
+  };
+  const memory = wasm.asm.memory ?? wasm.wasmMemory;
+  if (memory == null) throw new Error('the fused optimizer updates found no memory on the wasm backend');
+  return memory;
+}
+
+/** The loops, bound to the memory of the backend they were made for (null where they cannot compile). */
 const instances = new WeakMap<BackendWasm, Loops | null>();
 
+/**
+ * Binds the loops to the backend's memory. Only an engine without SIMD leaves tfjs's own updates
+ * to run; a loop that compiles but does not bind is a fault, reported rather than hidden.
+ */
 function bind(backend: BackendWasm): Loops | null {
   if (!instances.has(backend)) {
-    try {
-      const memory = (backend.wasm as unknown as { asm: { memory: WebAssembly.Memory } }).asm.memory;
-      instances.set(
-        backend,
-        new WebAssembly.Instance(compile(), { env: { memory } }).exports as unknown as Loops,
-      );
-    } catch {
-      // No SIMD, or the threaded build's shared memory, which these loops do not declare.
-      instances.set(backend, null);
-    }
+    const memory = memoryOf(backend);
+    const module = compile(memory.buffer instanceof SharedArrayBuffer);
+    instances.set(
+      backend,
+      module && (new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Loops),
+    );
   }
   return instances.get(backend)!;
 }
@@ -64,7 +84,7 @@ const loops = (backend: BackendWasm) => bind(backend)!;
 
 /**
  * Whether the fused updates can run on the active backend: the wasm backend, with loops that
- * bind to its memory. Elsewhere (cpu, tfjs-node, no SIMD) tfjs's own updates run.
+ * compile here. Elsewhere (cpu, tfjs-node, no SIMD) tfjs's own updates run.
  */
 export function canFuseUpdates(): boolean {
   return tf.getBackend() === 'wasm' && bind(tf.backend() as BackendWasm) != null;
