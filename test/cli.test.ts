@@ -35,7 +35,7 @@ test('bench speed runs every workload and writes the JSON of experiments.md', as
     '--out',
     out,
   ]);
-  assert.match(stdout, /^backend: wasm$/m);
+  assert.match(stdout, /^backend: wasm, 1 thread$/m);
   const result = JSON.parse(await readFile(out, 'utf8'));
   assert.equal(result.suite, 'speed');
   assert.equal(result.backend, 'wasm');

@@ -115,7 +115,7 @@ test('--jobs 2 tunes, then trains the rows, in two worker processes with the sam
   const two = join(root, 'two');
   await runCli(common(one, methods, true));
   const parallel = await runCli(common(two, [...methods, '--jobs', '2'], true));
-  assert.match(parallel.stdout, /\[worker 0\] backend: wasm \(worker 0 of 2\)/);
+  assert.match(parallel.stdout, /\[worker 0\] backend: wasm, 1 thread \(worker 0 of 2\)/);
   assert.match(
     parallel.stdout,
     /\[worker 1\] .*kd_0\.9__cat_dog__seed0: validation accuracy/,

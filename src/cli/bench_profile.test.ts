@@ -27,7 +27,7 @@ test('bench profile prints the top kernels of each workload with their shares an
       '--out',
       out,
     ]);
-    assert.match(stdout, /^backend: wasm; load average [\d.]+/m);
+    assert.match(stdout, /^backend: wasm, 1 thread; load average [\d.]+/m);
     assert.match(stdout, /^rec-mlp \(batch 8\): [\d.]+ ms per profiled step$/m);
     assert.match(stdout, /^ {2}\d+ other kernels\s+[\d.]+%$/m);
     assert.match(stdout, /^ {2}outside kernels\s+[\d.]+%$/m);

@@ -1,6 +1,6 @@
 import { tf, type LayersModel } from '../engine/tf.js';
 import { Random } from '../engine/random.js';
-import { backendThreads } from '../engine/backend.js';
+import { backendThreads } from '../engine/backend_threads.js';
 import type { RowTransform, TensorDataset } from '../data/dataset.js';
 import { parseTrainingConfig, type TrainingConfig, type TrainingInput } from './training-config.js';
 import type { Distiller, MethodContext, TaskKind } from './method.js';

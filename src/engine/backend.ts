@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from './tf.js';
 import { registerWasmKernels } from './kernels/index.js';
-import { threadedWasmBackend, wasmThreadsOf } from './wasm_threads.js';
+import { backendThreads } from './backend_threads.js';
+import { threadedWasmBackend } from './wasm_threads.js';
 
 /** A backend a user may ask for; `auto` picks the fastest one that loads here. */
 export type BackendRequest = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -165,20 +165,12 @@ export async function initBackend(
   throw new Error(failures.join('\n'));
 }
 
-/**
- * The threads the active backend computes on: for wasm as its thread pool reports them, 1 for
- * cpu, undefined for tensorflow (TensorFlow sizes its own pools).
- */
-export function backendThreads(): number | undefined {
-  const name = tf.getBackend();
-  if (name === 'wasm') return wasmThreadsOf(tf.backend() as BackendWasm);
-  return name === 'cpu' ? 1 : undefined;
-}
+export { backendThreads };
 
-/** The backend and its threads for a log line, e.g. `wasm, 2 threads`. */
+/** The backend for a log line, with the wasm backend's threads: `wasm, 2 threads`. */
 export function describeBackend(name: BackendName): string {
   const threads = backendThreads();
-  return threads === undefined ? name : `${name}, ${threads} thread${threads === 1 ? '' : 's'}`;
+  return name === 'wasm' ? `${name}, ${threads} thread${threads === 1 ? '' : 's'}` : name;
 }
 
 /** The version of tfjs-core in use, for result files. */

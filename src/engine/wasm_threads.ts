@@ -116,8 +116,3 @@ export async function threadedWasmBackend(threads: number): Promise<BackendWasm>
   for (const worker of PThread.runningWorkers) worker.unref();
   return backend;
 }
-
-/** How many threads a wasm backend computes on, as its thread pool reports it. */
-export function wasmThreadsOf(backend: BackendWasm): number {
-  return backend.wasm.tfjs.getThreadsCount();
-}

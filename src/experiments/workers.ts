@@ -19,9 +19,9 @@ export function parseWorkerSlot(value: string): WorkerSlot {
 /**
  * Runs `count` copies of this very command as workers (`--resume --worker k/count --worker-stage
  * stage`), each training its share of the stage's cells into the shared cell store, and waits
- * for all. The wasm
- * backend computes on one thread, so on a machine with several cores processes are the way to
- * use them. Each worker's lines are passed to `log` with its number in front.
+ * for all. Processes fill the cores without sharing anything while they train (threads of one
+ * wasm backend meet at every product); each worker gets the same --threads. Each worker's lines
+ * are passed to `log` with its number in front.
  */
 export async function runWorkers(
   count: number,
