@@ -34,9 +34,9 @@ export interface BackendSettings {
   threadedBinary?: boolean;
 }
 
-function checkThreads(value: number, source: string): number {
+function checkThreads(value: number, source: string, text = String(value)): number {
   if (!Number.isInteger(value) || value < 1 || value > MAX_THREADS) {
-    throw new Error(`${source} must be a whole number from 1 to ${MAX_THREADS}, got ${String(value)}`);
+    throw new Error(`${source} must be a whole number from 1 to ${MAX_THREADS}, got ${text}`);
   }
   return value;
 }
@@ -46,7 +46,7 @@ export function resolveThreads(threads?: number): number {
   if (threads !== undefined) return checkThreads(threads, 'threads');
   const variable = process.env[THREADS_ENV];
   if (variable === undefined || variable.trim() === '') return DEFAULT_THREADS;
-  return checkThreads(Number(variable), THREADS_ENV);
+  return checkThreads(Number(variable), THREADS_ENV, `"${variable}"`);
 }
 
 /**

@@ -35,7 +35,7 @@ test('threads 1 runs the unthreaded SIMD binary, as before threads existed', asy
   assert.equal(backendThreads(), 1);
 });
 
-test('a bad thread count is refused, naming the limit; threads above 1 refuse cpu', async () => {
+test('a bad thread count, given or in TALKING_MODELS_THREADS, is refused naming the limit; cpu refuses threads above 1', async () => {
   await assert.rejects(
     initBackend('wasm', { threads: 0 }),
     /threads must be a whole number from 1 to 8, got 0/,
@@ -48,6 +48,17 @@ test('a bad thread count is refused, naming the limit; threads above 1 refuse cp
     initBackend('cpu', { threads: 2 }),
     /threads apply to the wasm backend only, not to cpu/,
   );
+  const before = process.env[THREADS_ENV];
+  process.env[THREADS_ENV] = 'two';
+  try {
+    await assert.rejects(
+      initBackend('wasm'),
+      /TALKING_MODELS_THREADS must be a whole number from 1 to 8, got "two"/,
+    );
+  } finally {
+    if (before === undefined) delete process.env[THREADS_ENV];
+    else process.env[THREADS_ENV] = before;
+  }
 });
 
 /**
