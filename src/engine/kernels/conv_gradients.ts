@@ -1,11 +1,15 @@
 import { tf } from '../tf.js';
+import { CONV_FILTER_GRADIENT_SHARED_WASM, CONV_FILTER_GRADIENT_WASM } from './conv_filter_gradient_wasm.js';
 import { Scratch } from './scratch.js';
+import { copyValues } from './wasm_memory.js';
+import { heapPointer, WasmLoops } from './wasm_loops.js';
 import { overrideWasmKernel, type WasmKernelArgs } from './wasm_backend.js';
 
 /**
- * Convolution gradients for the wasm backend, both computed by its fast forward Conv2D kernel
- * (XNNPACK) on re-arranged operands. The backend lacks Conv2DBackpropFilter, and its own
- * Conv2DBackpropInput is plain loops, about 20x slower than a forward convolution of the same size.
+ * Convolution gradients for the wasm backend. The backend lacks Conv2DBackpropFilter (computed here
+ * by a hand-written SIMD loop), and its own Conv2DBackpropInput is plain loops, about 20x slower
+ * than a forward convolution of the same size (computed here by that fast forward kernel, XNNPACK,
+ * on re-arranged operands).
  */
 
 type Info = tf.TensorInfo;
@@ -14,19 +18,26 @@ type Pads = [top: number, bottom: number, left: number, right: number];
 /** Scratch with the re-arrangements the convolution gradients need. */
 class ConvScratch extends Scratch {
   /**
-   * Rows [top, top + height) and columns [left, left + width) of an NHWC tensor, copied row by row
-   * in the heap: the wasm Slice kernel reads such crops back through JavaScript element by element.
+   * Rows [top, top + height) and columns [left, left + width) of an NHWC tensor, where those
+   * outside it read zero (a negative top or left pads), copied row by row in the heap: the wasm
+   * Slice kernel reads crops back through JavaScript element by element.
    */
-  cropSpatial(x: Info, top: number, height: number, left: number, width: number): Info {
+  window(x: Info, top: number, height: number, left: number, width: number): Info {
     const [n, h, w, c] = x.shape;
     if (top === 0 && left === 0 && height === h && width === w) return x;
     const out = this.output([n, height, width, c]);
     const target = this.backend.typedArrayFromHeap(out);
     const source = this.backend.typedArrayFromHeap(x);
+    const firstRow = Math.max(0, -top);
+    const lastRow = Math.min(height, h - top);
+    const firstColumn = Math.max(0, -left);
+    const columns = Math.min(width, w - left) - firstColumn;
+    if (firstRow > 0 || lastRow < height || firstColumn > 0 || columns < width) target.fill(0);
+    if (columns <= 0) return out;
     for (let b = 0; b < n; b++) {
-      for (let i = 0; i < height; i++) {
-        const from = ((b * h + top + i) * w + left) * c;
-        target.set(source.subarray(from, from + width * c), (b * height + i) * width * c);
+      for (let i = firstRow; i < lastRow; i++) {
+        const from = ((b * h + top + i) * w + left + firstColumn) * c;
+        target.set(source.subarray(from, from + columns * c), ((b * height + i) * width + firstColumn) * c);
       }
     }
     return out;
@@ -37,7 +48,7 @@ class ConvScratch extends Scratch {
     const [, h, w] = x.shape;
     const cropTop = Math.max(0, -top);
     const cropLeft = Math.max(0, -left);
-    const cropped = this.cropSpatial(
+    const cropped = this.window(
       x,
       cropTop,
       h - cropTop - Math.max(0, -bottom),
@@ -92,40 +103,107 @@ function geometry(xShape: number[], filterShape: number[], attrs: Record<string,
 }
 type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
 
+interface FilterGradientLoops {
+  filterGradient(...args: number[]): void;
+}
+const filterGradientLoops = new WasmLoops<FilterGradientLoops>(
+  CONV_FILTER_GRADIENT_WASM,
+  CONV_FILTER_GRADIENT_SHARED_WASM,
+);
+
+/** The loop computes blocks of 4 filter rows (taps x input channels) by 8 output channels. */
+const TAP_BLOCK = 4;
+const CHANNEL_BLOCK = 8;
+/** dy values per loop call: a few images whose dy (64 KiB here) and x stay in the L2 cache. */
+const DY_PER_CALL = 16384;
+
+const roundUp = (value: number, block: number) => Math.ceil(value / block) * block;
+
 /**
- * x [n, H, W, c] as [c, H, W, n], by two transposes the wasm backend runs 2x faster than this
- * 4-d permutation: a 2-d one to [H, W, c, n], then whole rows of n moved to [c, H, W, n].
+ * dy with its channels padded with zeros to `channels`, for the loop's blocks of output channels.
+ * A loop in JS: only odd channel counts need it, none of the project's models.
  */
-function swapBatchAndChannels(scratch: Scratch, x: Info): Info {
-  const [n, h, w, c] = x.shape;
-  const rows = scratch.transpose({ ...x, shape: [n, h * w * c] }, [1, 0]);
-  const swapped = scratch.transpose({ ...rows, shape: [h * w, c, n] }, [1, 0, 2]);
-  return { ...swapped, shape: [c, h, w, n] };
+function padChannels(scratch: Scratch, dy: Info, channels: number): Info {
+  const c = dy.shape[3];
+  if (c === channels) return dy;
+  const pixels = tf.util.sizeFromShape(dy.shape) / c;
+  const padded = scratch.output([...dy.shape.slice(0, 3), channels]);
+  const target = scratch.backend.typedArrayFromHeap(padded);
+  const source = scratch.backend.typedArrayFromHeap(dy);
+  target.fill(0);
+  for (let p = 0; p < pixels; p++) copyValues(source, p * c, target, p * channels, c);
+  return padded;
 }
 
 /**
- * dW[i, j, ci, co] = sum over n, oh, ow of x[n, oh*s + i - padTop, ow*s + j - padLeft, ci] * dy[n, oh, ow, co]:
- * a forward convolution in which batch and channels swap roles, x as [ci, H, W, n] and dy as the
- * filter [Ho, Wo, n, co], with the original stride as dilation. The output [ci, kh, kw, co] is
- * transposed back to the filter layout.
+ * dW[i, j, ci, co] = sum over n, oh, ow of x[n, oh*s + i - padTop, ow*s + j - padLeft, ci] * dy[n, oh, ow, co],
+ * by a hand-written SIMD loop (conv_filter_gradient.wat) over the window of x that the taps reach,
+ * zero-padded. The summed axis is every output pixel of the batch and dW is small, so the loop
+ * keeps a block of dW in registers while it runs through a few images, which XNNPACK's
+ * convolutions and products cannot do for this shape (they would repack dy, the long operand).
  */
 function conv2DBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): Info {
   const { x, dy } = inputs;
   const { filterShape } = attrs as { filterShape: number[] };
   const g = geometry(x.shape, filterShape, attrs!);
-  const [, height, width] = x.shape;
-  const [, outHeight, outWidth] = dy.shape;
+  const [batch, , , inChannels] = x.shape;
+  const [, outHeight, outWidth, outChannels] = dy.shape;
+  const [sh, sw] = g.strides;
+  const loops = filterGradientLoops.bind(backend);
+  if (loops == null) throw new Error('the wasm convolution filter gradient needs WebAssembly SIMD');
   const scratch = new ConvScratch(backend);
-  const dyAsFilter = scratch.transpose(dy, [1, 2, 0, 3]);
-  const usedHeight = g.filterHeight - 1 + (outHeight - 1) * g.strides[0] + 1;
-  const usedWidth = g.filterWidth - 1 + (outWidth - 1) * g.strides[1] + 1;
-  const grad = scratch.conv(swapBatchAndChannels(scratch, x), dyAsFilter, g.strides, [
-    g.padTop,
-    usedHeight - g.padTop - height,
-    g.padLeft,
-    usedWidth - g.padLeft - width,
-  ]);
-  return scratch.finish(scratch.transpose(grad, [1, 2, 0, 3]));
+  if (batch * outHeight * outWidth === 0) {
+    const zeros = scratch.output(filterShape);
+    backend.typedArrayFromHeap(zeros).fill(0);
+    return scratch.finish(zeros);
+  }
+  const taps = g.filterHeight * g.filterWidth * inChannels;
+  const rows = roundUp(taps, TAP_BLOCK);
+  const channels = roundUp(outChannels, CHANNEL_BLOCK);
+  const exact = rows === taps && channels === outChannels;
+  // Without padding, dW is the loop's output as it is: [taps, out channels] is the filter layout.
+  const dw = exact ? scratch.output(filterShape) : scratch.output([rows, channels]);
+  backend.typedArrayFromHeap(dw).fill(0);
+  const windowHeight = (outHeight - 1) * sh + g.filterHeight;
+  const windowWidth = (outWidth - 1) * sw + g.filterWidth;
+  const padded = scratch.window(x, -g.padTop, windowHeight, -g.padLeft, windowWidth);
+  const dyPadded = padChannels(scratch, dy, channels);
+  // Byte offsets of the taps in a window; the rows past the taps repeat the first and are dropped.
+  const offsets = new Int32Array(rows);
+  for (let i = 0, k = 0; i < g.filterHeight; i++) {
+    for (let j = 0; j < g.filterWidth; j++) {
+      for (let c = 0; c < inChannels; c++) offsets[k++] = ((i * windowWidth + j) * inChannels + c) * 4;
+    }
+  }
+  const offsetsInfo = scratch.tensor([rows], offsets);
+  const imageBytes = windowHeight * windowWidth * inChannels * 4;
+  const dyImageBytes = outHeight * outWidth * channels * 4;
+  const imagesPerCall = Math.max(1, Math.floor(DY_PER_CALL / (outHeight * outWidth * channels)));
+  const [xAt, dyAt, dwAt, offsetsAt] = [padded, dyPadded, dw, offsetsInfo].map((t) =>
+    heapPointer(backend, t),
+  );
+  for (let b = 0; b < batch; b += imagesPerCall) {
+    loops.filterGradient(
+      xAt + b * imageBytes,
+      dyAt + b * dyImageBytes,
+      dwAt,
+      offsetsAt,
+      rows / TAP_BLOCK,
+      channels / CHANNEL_BLOCK,
+      Math.min(imagesPerCall, batch - b),
+      outHeight,
+      outWidth,
+      imageBytes,
+      sh * windowWidth * inChannels * 4,
+      sw * inChannels * 4,
+    );
+  }
+  if (exact) return scratch.finish(dw);
+  const result = scratch.output(filterShape);
+  const target = backend.typedArrayFromHeap(result);
+  const source = backend.typedArrayFromHeap(dw);
+  for (let k = 0; k < taps; k++) copyValues(source, k * channels, target, k * outChannels, outChannels);
+  return scratch.finish(result);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf.js';
 import { overrideWasmKernel, type WasmKernelArgs } from './wasm_backend.js';
+import { heapPointer, WasmLoops } from './wasm_loops.js';
 import { OPTIMIZER_UPDATES_SHARED_WASM, OPTIMIZER_UPDATES_WASM } from './optimizer_updates_wasm.js';
 
 /**
@@ -34,52 +35,8 @@ interface Loops {
   momentum(...args: number[]): void;
 }
 
-const decode = (base64: string) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-
-/**
- * The compiled loops for an unshared memory and for the threaded binary's shared one (an import
- * binds only to a memory of its own kind); null where this engine cannot compile them (no SIMD).
- * atob, not Buffer: the kernel pack also runs in browsers.
- */
-const compiled = new Map<boolean, WebAssembly.Module | null>();
-function compile(shared: boolean): WebAssembly.Module | null {
-  if (!compiled.has(shared)) {
-    const bytes = decode(shared ? OPTIMIZER_UPDATES_SHARED_WASM : OPTIMIZER_UPDATES_WASM);
-    compiled.set(shared, WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null);
-  }
-  return compiled.get(shared)!;
-}
-
-/** The backend's memory: exported by the unthreaded binaries, imported (and kept) by the threaded one. */
-function memoryOf(backend: BackendWasm): WebAssembly.Memory {
-  const wasm = backend.wasm as unknown as {
-    asm: { memory?: WebAssembly.Memory };
-    wasmMemory?: WebAssembly.Memory;
-  };
-  const memory = wasm.asm.memory ?? wasm.wasmMemory;
-  if (memory == null) throw new Error('the fused optimizer updates found no memory on the wasm backend');
-  return memory;
-}
-
-/** The loops, bound to the memory of the backend they were made for (null where they cannot compile). */
-const instances = new WeakMap<BackendWasm, Loops | null>();
-
-/**
- * Binds the loops to the backend's memory. Only an engine without SIMD leaves tfjs's own updates
- * to run; a loop that compiles but does not bind is a fault, reported rather than hidden.
- */
-function bind(backend: BackendWasm): Loops | null {
-  if (!instances.has(backend)) {
-    const memory = memoryOf(backend);
-    const module = compile(memory.buffer instanceof SharedArrayBuffer);
-    instances.set(
-      backend,
-      module && (new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Loops),
-    );
-  }
-  return instances.get(backend)!;
-}
-
+const updates = new WasmLoops<Loops>(OPTIMIZER_UPDATES_WASM, OPTIMIZER_UPDATES_SHARED_WASM);
+const bind = (backend: BackendWasm) => updates.bind(backend);
 const loops = (backend: BackendWasm) => bind(backend)!;
 
 /**
@@ -93,9 +50,6 @@ export function canFuseUpdates(): boolean {
 type Info = tf.TensorInfo;
 
 const f = Math.fround;
-
-/** A tensor's byte offset on the heap: unlike a view, it stays valid when allocating grows the memory. */
-const pointer = (backend: BackendWasm, x: Info) => backend.dataIdMap.get(x.dataId)!.memoryOffset;
 
 const listed = (inputs: Record<string, Info>, name: string, count: number) =>
   Array.from({ length: count }, (_, i) => inputs[`${name}${i}`]);
@@ -113,7 +67,7 @@ function fusedAdam({ inputs, backend, attrs }: WasmKernelArgs): Info[] {
   // tfjs's scalars: 1 - beta and -rate in float64, then float32; 1 - beta^t in float32.
   const constants = [f(beta1), f(1 - beta1), f(beta2), f(1 - beta2), f(1 - acc1), f(1 - acc2)];
   const { adam } = loops(backend);
-  const at = (x: Info) => pointer(backend, x);
+  const at = (x: Info) => heapPointer(backend, x);
   for (let i = 0; i < count; i++) {
     const size = tf.util.sizeFromShape(values[i].shape);
     const out = [outputs[i], outputs[count + i], outputs[2 * count + i]].map(at);
@@ -140,7 +94,7 @@ function fusedMomentum({ inputs, backend, attrs }: WasmKernelArgs): Info[] {
   const [values, grads, accs] = ['value', 'grad', 'acc'].map((name) => listed(inputs, name, count));
   const outputs = [...values, ...accs].map((x) => backend.makeOutput(x.shape, 'float32'));
   const loop = loops(backend).momentum;
-  const at = (x: Info) => pointer(backend, x);
+  const at = (x: Info) => heapPointer(backend, x);
   for (let i = 0; i < count; i++) {
     const size = tf.util.sizeFromShape(values[i].shape);
     loop(

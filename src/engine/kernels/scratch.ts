@@ -23,9 +23,10 @@ export class Scratch {
     return this.keep(wasmKernel(name)({ inputs, backend: this.backend, attrs }) as Info);
   }
 
-  /** A new float32 tensor holding `values` (small operands computed in JS). */
-  tensor(shape: number[], values: Float32Array): Info {
-    return this.keep(this.backend.makeOutput(shape, 'float32', undefined, values));
+  /** A new tensor holding `values` (small operands computed in JS). */
+  tensor(shape: number[], values: Float32Array | Int32Array): Info {
+    const dtype = values instanceof Int32Array ? 'int32' : 'float32';
+    return this.keep(this.backend.makeOutput(shape, dtype, undefined, values));
   }
 
   /** An uninitialised float32 tensor, for results written straight into the heap. */

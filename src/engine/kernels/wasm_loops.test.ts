@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { compileKernelWat, WAT_MODULES } from '../../../scripts/build-wasm.js';
+import { OPTIMIZER_UPDATES_SHARED_WASM, OPTIMIZER_UPDATES_WASM } from './optimizer_updates_wasm.js';
+import { CONV_FILTER_GRADIENT_SHARED_WASM, CONV_FILTER_GRADIENT_WASM } from './conv_filter_gradient_wasm.js';
+
+const committed: Record<string, [unshared: string, shared: string]> = {
+  OPTIMIZER_UPDATES: [OPTIMIZER_UPDATES_WASM, OPTIMIZER_UPDATES_SHARED_WASM],
+  CONV_FILTER_GRADIENT: [CONV_FILTER_GRADIENT_WASM, CONV_FILTER_GRADIENT_SHARED_WASM],
+};
+
+test('every .wat of the kernel pack has its committed bytes', () => {
+  assert.deepEqual(WAT_MODULES.map((m) => m.constant).sort(), Object.keys(committed).sort());
+});
+
+for (const { wat, constant } of WAT_MODULES) {
+  test(`the committed WebAssembly of ${constant} is what its .wat compiles to`, async () => {
+    const { unshared, shared } = await compileKernelWat(wat, await readFile(wat, 'utf8'));
+    const rebuild = 'run `node --import tsx scripts/build-wasm.ts` after editing a .wat';
+    assert.equal(Buffer.from(unshared).toString('base64'), committed[constant][0], rebuild);
+    assert.equal(Buffer.from(shared).toString('base64'), committed[constant][1], rebuild);
+  });
+
+  test(`the shared-memory loops of ${constant} bind to a shared memory like the threaded binary, and only to one`, () => {
+    const module = new WebAssembly.Module(Buffer.from(committed[constant][1], 'base64'));
+    const shared = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    assert.ok(Object.keys(new WebAssembly.Instance(module, { env: { memory: shared } }).exports).length > 0);
+    const unshared = new WebAssembly.Memory({ initial: 1 });
+    assert.throws(
+      () => new WebAssembly.Instance(module, { env: { memory: unshared } }),
+      WebAssembly.LinkError,
+    );
+  });
+}
