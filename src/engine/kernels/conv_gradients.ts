@@ -146,7 +146,7 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): Info 
   const { x, dy } = inputs;
   const { filterShape } = attrs as { filterShape: number[] };
   const g = geometry(x.shape, filterShape, attrs!);
-  const [batch, , , inChannels] = x.shape;
+  const [batch, height, width, inChannels] = x.shape;
   const [, outHeight, outWidth, outChannels] = dy.shape;
   const [sh, sw] = g.strides;
   const loops = filterGradientLoops.bind(backend);
@@ -161,25 +161,28 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): Info 
   const rows = roundUp(taps, TAP_BLOCK);
   const channels = roundUp(outChannels, CHANNEL_BLOCK);
   const exact = rows === taps && channels === outChannels;
-  // Without padding, dW is the loop's output as it is: [taps, out channels] is the filter layout.
+  // With no rows or channels added, the loop's output [taps, out channels] is the filter layout.
   const dw = exact ? scratch.output(filterShape) : scratch.output([rows, channels]);
   backend.typedArrayFromHeap(dw).fill(0);
   const windowHeight = (outHeight - 1) * sh + g.filterHeight;
   const windowWidth = (outWidth - 1) * sw + g.filterWidth;
-  const padded = scratch.window(x, -g.padTop, windowHeight, -g.padLeft, windowWidth);
+  // x itself where the taps stay inside it (no padding: valid, or 1x1 with stride 2), else a padded copy.
+  const inside = g.padTop === 0 && g.padLeft === 0 && windowHeight <= height && windowWidth <= width;
+  const windowed = inside ? x : scratch.window(x, -g.padTop, windowHeight, -g.padLeft, windowWidth);
+  const [, sourceHeight, sourceWidth] = windowed.shape;
   const dyPadded = padChannels(scratch, dy, channels);
   // Byte offsets of the taps in a window; the rows past the taps repeat the first and are dropped.
   const offsets = new Int32Array(rows);
   for (let i = 0, k = 0; i < g.filterHeight; i++) {
     for (let j = 0; j < g.filterWidth; j++) {
-      for (let c = 0; c < inChannels; c++) offsets[k++] = ((i * windowWidth + j) * inChannels + c) * 4;
+      for (let c = 0; c < inChannels; c++) offsets[k++] = ((i * sourceWidth + j) * inChannels + c) * 4;
     }
   }
   const offsetsInfo = scratch.tensor([rows], offsets);
-  const imageBytes = windowHeight * windowWidth * inChannels * 4;
+  const imageBytes = sourceHeight * sourceWidth * inChannels * 4;
   const dyImageBytes = outHeight * outWidth * channels * 4;
   const imagesPerCall = Math.max(1, Math.floor(DY_PER_CALL / (outHeight * outWidth * channels)));
-  const [xAt, dyAt, dwAt, offsetsAt] = [padded, dyPadded, dw, offsetsInfo].map((t) =>
+  const [xAt, dyAt, dwAt, offsetsAt] = [windowed, dyPadded, dw, offsetsInfo].map((t) =>
     heapPointer(backend, t),
   );
   for (let b = 0; b < batch; b += imagesPerCall) {
@@ -194,15 +197,15 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): Info 
       outHeight,
       outWidth,
       imageBytes,
-      sh * windowWidth * inChannels * 4,
+      sh * sourceWidth * inChannels * 4,
       sw * inChannels * 4,
     );
   }
   if (exact) return scratch.finish(dw);
   const result = scratch.output(filterShape);
+  const blocks = backend.typedArrayFromHeap(dw);
   const target = backend.typedArrayFromHeap(result);
-  const source = backend.typedArrayFromHeap(dw);
-  for (let k = 0; k < taps; k++) copyValues(source, k * channels, target, k * outChannels, outChannels);
+  for (let k = 0; k < taps; k++) copyValues(blocks, k * channels, target, k * outChannels, outChannels);
   return scratch.finish(result);
 }
 
