@@ -33,3 +33,31 @@ test('batch-norm input gradient (mean and variance held fixed) is dy * scale / s
   const expected = dy.mul(variance.add(1e-3).rsqrt().mul(scale));
   assertClose(grad.dataSync(), expected.dataSync(), TOLERANCE, 'input gradient');
 });
+
+test('batch-norm gradients of x, mean, variance, scale and offset match the same map built from element-wise ops', async () => {
+  await initBackend('cpu');
+  const x = tf.randomNormal([2, 3, 3, 4], 0.5, 2);
+  const dy = tf.randomNormal([2, 3, 3, 4], 0, 1, 'float32', 2);
+  const inputs = [
+    x,
+    tf.randomNormal([4], 0, 1, 'float32', 3),
+    tf.randomUniform([4], 0.5, 2, 'float32', 4),
+    tf.randomNormal([4], 0, 1, 'float32', 6),
+    tf.randomUniform([4], 0.5, 2, 'float32', 5),
+  ];
+  const [fused, elementWise] = [
+    (a: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: tf.Tensor, s: tf.Tensor) =>
+      tf.batchNorm(a, m, v, o, s, 1e-3),
+    (a: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: tf.Tensor, s: tf.Tensor) =>
+      a.sub(m).mul(s).div(v.add(1e-3).sqrt()).add(o),
+  ].map((map) =>
+    tf.grads((...args: tf.Tensor[]) =>
+      (map as (...t: tf.Tensor[]) => tf.Tensor)(...args)
+        .mul(dy)
+        .sum(),
+    )(inputs),
+  );
+  ['x', 'mean', 'variance', 'offset', 'scale'].forEach((name, i) =>
+    assertClose(fused[i].dataSync(), elementWise[i].dataSync(), { atol: 1e-5, rtol: 1e-5 }, name),
+  );
+});
