@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../storage/files.js';
 import type { CellRecord } from './results.js';
@@ -34,6 +34,29 @@ export class CellStore {
 
   async put(key: CellKey, record: CellRecord): Promise<void> {
     await writeFileAtomic(join(this.dir, `${cellId(key)}.json`), JSON.stringify(record));
+  }
+
+  /**
+   * Claims a cell for this process: true for exactly one of the parallel workers that ask, as
+   * the claim file is created exclusively (the file system decides, not a read then a write).
+   */
+  claim(key: CellKey): boolean {
+    try {
+      closeSync(openSync(join(this.dir, `${cellId(key)}.claim`), 'wx'));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Drops every claim. Only the parent calls it, while no worker runs: a claim left by a killed
+   * run would otherwise keep its cell from ever training again.
+   */
+  clearClaims(): void {
+    for (const file of readdirSync(this.dir))
+      if (file.endsWith('.claim')) rmSync(join(this.dir, file), { force: true });
   }
 }
 

@@ -25,7 +25,7 @@ export interface ExperimentSettings {
   /** The command line, written into the report. */
   command: string;
   progress: ExperimentProgress;
-  /** Set in a worker process: train only this share of this stage's cells, write no outputs. */
+  /** Set in a worker process: train only the cells of this stage it claims, write no outputs. */
   worker?: WorkerSlot & { stage: Stage };
   /** Trains a stage's cells in parallel processes once the teachers are ready (see workers.ts). */
   parallel?: (stage: Stage) => Promise<void>;
@@ -39,8 +39,9 @@ export function planCells(tasks: string[], methods: string[], seeds: number): Ce
 }
 
 /**
- * Trains the cells of `plan` not already in `cells`, storing each as it ends. A worker takes
- * every `count`-th cell from its `index`, so that parallel workers share the plan without talking.
+ * Trains the cells of `plan` not already in `cells`, storing each as it ends. A worker trains a
+ * cell only if it claims it first: a free worker takes the next cell no other has taken, so that
+ * no worker idles while cells are left (cells differ up to eightfold in cost).
  */
 export async function runPlan(
   plan: CellKey[],
@@ -52,12 +53,13 @@ export async function runPlan(
   justRun = new Set<string>(),
 ): Promise<CellRecord[]> {
   for (const [index, key] of plan.entries()) {
-    if (slot && index % slot.count !== slot.index) continue;
     if (cells.get(key)) {
-      if (!justRun.has(cellId(key)))
+      // A worker leaves the report of finished cells to the parent's pass after the workers.
+      if (!slot && !justRun.has(cellId(key)))
         progress.cellEnd(index, plan.length, `${cellId(key)}: done before, kept`);
       continue;
     }
+    if (slot && !cells.claim(key)) continue;
     progress.cellStart(index, plan.length, cellId(key));
     const record = await runCell(key);
     await cells.put(key, record);
@@ -118,7 +120,7 @@ export function runHeader(
 }
 
 /**
- * Runs a stage's plan as `settings` ask: in a worker, only its share of its own stage, returning
+ * Runs a stage's plan as `settings` ask: in a worker, only the cells it claims of its own stage, returning
  * nothing (the parent writes the outputs); otherwise through the parallel workers first, if any, then every cell
  * left, returning all the records.
  */
@@ -137,7 +139,9 @@ export async function runCells(
   if (!settings.parallel || !plan.length) return runPlan(plan, cells, settings.progress, runCell);
   const finished = () => new Set(plan.filter((key) => cells.get(key)).map(cellId));
   const before = finished();
+  cells.clearClaims();
   await settings.parallel(stage);
+  cells.clearClaims();
   const justRun = new Set([...finished()].filter((id) => !before.has(id)));
   return runPlan(plan, cells, settings.progress, runCell, undefined, justRun);
 }

@@ -50,7 +50,7 @@ function choose(experiment: Experiment, cells: CellStore): TuningChoice[] {
  * teacher (pre-trained or from the cache) and measures it, trains the tuning candidates, chooses
  * each method's value on validation, then trains every row cell with its method's choice. Only
  * cells not already finished train, each with a copy of its task's teacher, here or in worker
- * processes. Writes results.json, report.md and the plots. A worker process trains its share of
+ * processes. Writes results.json, report.md and the plots. A worker process trains the cells it claims of
  * one stage and returns nothing.
  */
 export async function runExperiment(

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Stage } from './plan.js';
 
-/** Which share of a run's cells a worker process trains: every `count`-th from `index`. */
+/** Which of a run's `count` worker processes this is (its cells are the ones it claims, see runPlan). */
 export interface WorkerSlot {
   index: number;
   count: number;
@@ -18,7 +18,7 @@ export function parseWorkerSlot(value: string): WorkerSlot {
 
 /**
  * Runs `count` copies of this very command as workers (`--resume --worker k/count --worker-stage
- * stage`), each training its share of the stage's cells into the shared cell store, and waits
+ * stage`), each training the stage's cells it claims into the shared cell store, and waits
  * for all. Processes fill the cores without sharing anything while they train (threads of one
  * wasm backend meet at every product); each worker gets the same --threads. Each worker's lines
  * are passed to `log` with its number in front.
