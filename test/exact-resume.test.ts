@@ -13,18 +13,20 @@ let data: string;
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'tm-exact-resume-'));
   data = await writeMovieLensFixture(join(root, 'data'), 'ml-100k');
-  // Every kind of fit a kill can land in: the teacher's pre-training, kd's teacher-head fit, takd's
-  // assistant fit, talking's handshake, and the students, with early stopping (a high rate).
+  // Every kind of fit a kill can land in: the teacher's pre-training, kd's teacher-head fit (and
+  // the write of it that takd then reads instead of fitting its own), takd's assistant fit,
+  // talking's handshake, and the students, with early stopping (a high rate).
   await writeFile(
     join(root, 'config.json'),
     JSON.stringify({
       genres: ['Action'],
-      methods: ['student', 'kd-head', 'takd', 'talking-handshake'],
+      methods: ['student', 'kd-head', 'takd-head', 'talking-handshake'],
       seeds: 1,
       teacherTraining: { epochs: 3, batchSize: 256, patience: 2, clip: [1, 5] },
       training: { epochs: 8, batchSize: 32, patience: 2, clip: [1, 5], optimizer: { learningRate: 0.01 } },
       variants: {
         'kd-head': { name: 'kd', teacherHead: 'finetune' },
+        'takd-head': { name: 'takd', teacherHead: 'finetune' },
         'talking-handshake': { name: 'talking', handshakeEpochs: 2 },
       },
       // A kill can land in the tuning stage, or between it and the rows.
@@ -121,5 +123,8 @@ test('a run SIGKILLed at 10 random points and resumed each time gives the result
   assert.ok(kills >= 10, `killed ${kills} times before the run finished`);
   const [clean, resumed] = [await values('clean'), await values('killed')];
   assert.equal(clean.rows.length, 4);
+  const heads = clean.rows.map((r: { preliminary: Record<string, number> }) => r.preliminary['teacher head']);
+  assert.ok(heads[1] > 0 && heads[2] === heads[1], `takd read kd's head: ${heads}`);
+  assert.equal((await readdir(join(root, 'killed', 'shared-fits'))).length, 1);
   assert.deepEqual(resumed, clean);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -91,6 +91,20 @@ test('every method runs on an image folder; results, report and plots are writte
     assert.equal(row.task, 'cat+dog');
     assert.ok(row.value >= 0 && row.value <= 1 && row.epochs === 2, JSON.stringify(row));
   }
+  // One teacher head per teacher and seed, read by every method that learns from it.
+  for (const seed of [0, 1]) {
+    const head = (method: string) =>
+      result.rows.find((r: { method: string; seed: number }) => r.method === method && r.seed === seed)
+        .preliminary['teacher head'];
+    assert.ok(head('kd') >= 0 && head('kd') <= 1, `seed ${seed}: kd's head is reported`);
+    for (const method of ['dkd', 'takd', 'talking+kd'])
+      assert.equal(head(method), head('kd'), `${method}, seed ${seed}`);
+  }
+  assert.equal(
+    (await readdir(join(out, 'shared-fits'))).length,
+    4,
+    'a head for the pre-trained and one for the random teacher, per seed',
+  );
   assert.equal(result.teacher.metric, 'accuracy');
   assert.ok(result.teacher.value > 0.5, `the teacher learns its two colours: ${result.teacher.value}`);
   assert.match(result.teacher.on, /source classes \(ant, bee\)/);

@@ -70,6 +70,11 @@ test('a run writes results.json, report.md and plots; --resume recomputes nothin
   for (const svg of ['differences-to-student.svg', 'learning-curves.svg']) {
     assert.match(await readFile(join(out, svg), 'utf8'), /^<svg[\s\S]*<\/svg>$/);
   }
+  // E1's teacher predicts ratings as the student does: kd fits no head, so shares none.
+  assert.ok(!existsSync(join(out, 'shared-fits')), 'no shared fit in E1');
+  assert.ok(
+    result.rows.every((r: { preliminary?: object }) => Object.keys(r.preliminary ?? {}).length === 0),
+  );
   const again = await run([...common(out), '--resume']);
   assert.match(again.stdout, /reusing the pre-trained teacher/);
   assert.equal((again.stdout.match(/done before, kept/g) ?? []).length, 12);

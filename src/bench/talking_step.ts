@@ -37,7 +37,9 @@ export function talkingStepWorkload(batch = 1024): Workload {
         task: 'regression',
         train: { size: 0, inputs: [], target: { values: new Float32Array(0), shape: [1], dtype: 'float32' } },
         random,
+        seedRandom: random,
         fit: async () => {},
+        fitShared: async () => {},
       });
       const [phase] = distiller.phases;
       const optimizer = adam(1e-3);

@@ -10,6 +10,9 @@ import { parseTrainingConfig } from './training-config.js';
 import { syntheticRegression } from '../../test/support/synthetic.js';
 import type { Distiller } from './method.js';
 import { denseModel as mlp, tinyResNet } from '../../test/support/models.js';
+import type { SharedFit, SharedFits } from './shared_fits.js';
+import type { EpochRecord } from './history.js';
+import { sharedFitId } from '../experiments/shared_fits.js';
 
 const data = syntheticRegression({ seed: 1 });
 let teacher: LayersModel;
@@ -230,4 +233,53 @@ test('every method trains a classifier end to end, with the teacher head fine-tu
       'the student predicts alone',
     );
   }
+});
+
+test('kd, dkd and takd read one teacher-head fit per teacher and seed, and a kept fit trains what an own fit trains', async () => {
+  const teacher = tinyResNet([4, 8], 3, 1);
+  const data = { train: images(32, 1), validation: images(16, 2) };
+  const kept = new Map<string, SharedFit>();
+  let fitted = 0;
+  const sharedFits: SharedFits = {
+    async get(key, fit) {
+      const id = sharedFitId(key);
+      if (!kept.has(id)) {
+        fitted++;
+        kept.set(id, await fit());
+      }
+      return kept.get(id)!;
+    },
+  };
+  const run = (
+    name: 'kd' | 'dkd' | 'takd',
+    cache?: SharedFits,
+    init: 'pretrained' | 'random' = 'pretrained',
+  ) =>
+    distill({
+      teacher,
+      student: tinyResNet([2, 4], 2, 2, { name: `s_${name}` }),
+      assistant: tinyResNet([3, 6], 2, 3, { name: `a_${name}` }),
+      method: { name, teacher: { init } },
+      task: 'classification',
+      data,
+      training: { epochs: 2, batchSize: 16, patience: 0 },
+      sharedFits: cache,
+    });
+  const untimed = (result: { history: EpochRecord[] }, label?: string) =>
+    result.history.filter((r) => !label || r.label === label).map(({ seconds: _, ...r }) => r);
+  const own = await run('dkd');
+  const kd = await run('kd', sharedFits);
+  const [dkd, takd] = [await run('dkd', sharedFits), await run('takd', sharedFits)];
+  assert.equal(fitted, 1, 'one head fit for three methods');
+  assert.equal(untimed(kd, 'teacher head').length, 2);
+  for (const other of [dkd, takd, own])
+    assert.deepEqual(
+      untimed(other, 'teacher head'),
+      untimed(kd, 'teacher head'),
+      'the same head whatever the method',
+    );
+  assert.deepEqual(untimed(dkd), untimed(own), "dkd with kd's kept head trains as with its own");
+  assert.deepEqual(weightsOf(dkd.student), weightsOf(own.student));
+  await run('kd', sharedFits, 'random');
+  assert.equal(fitted, 2, 'the random-teacher control fits its own head');
 });

@@ -16,6 +16,7 @@ import type { Metric } from './evaluate.js';
 import type { EpochRecord } from './history.js';
 import type { RunStorage } from '../storage/storage.js';
 import { randomTeacher } from './random_teacher.js';
+import type { SharedFits } from './shared_fits.js';
 
 export interface DistillOptions {
   /** The pre-trained model (not needed by `student`); a method's `teacher.init: 'random'` uses an untrained copy. */
@@ -42,6 +43,11 @@ export interface DistillOptions {
   events?: TrainingEvents;
   /** The trained model's name in logs and its checkpoint folder (e.g. 'teacher' for a pre-training); default 'student'. */
   label?: string;
+  /**
+   * Where fits that no method setting changes (kd's teacher head) are kept and shared between
+   * methods; without it every distillation makes its own. One cache per augment and preprocess.
+   */
+  sharedFits?: SharedFits;
 }
 
 export interface DistillResult {
@@ -61,6 +67,9 @@ export interface DistillResult {
   validation?: Metric;
   seconds: number;
 }
+
+/** A dataset's values, column by column, as the key of a shared fit sees them. */
+const columns = (data: TensorDataset) => [...data.inputs, data.target].map((c) => c.values);
 
 const folderName = (label: string) => label.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
 
@@ -104,6 +113,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     task: options.task,
     train: options.data.train,
     random: new Random(training.seed).derive(`method/${method.name}`),
+    seedRandom: new Random(training.seed),
     async fit(phases, model, label) {
       const result = await trainLoop({
         ...common,
@@ -113,6 +123,30 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
         storage: options.storage?.child(folderName(label)),
       });
       history.push(...result.history);
+    },
+    async fitShared(phases, model, label, key, variables) {
+      if (!options.sharedFits) return ctx.fit(phases, model, label);
+      let trained = false;
+      const { train, validation } = options.data;
+      const kept = await options.sharedFits.get(
+        {
+          label,
+          settings: { fit: key.settings, task: options.task, training },
+          arrays: [...key.arrays, ...[train, ...(validation ? [validation] : [])].flatMap(columns)],
+        },
+        async () => {
+          const from = history.length;
+          await ctx.fit(phases, model, label);
+          trained = true;
+          return {
+            weights: variables.map((v) => Float32Array.from(v.dataSync())),
+            history: history.slice(from),
+          };
+        },
+      );
+      if (trained) return;
+      variables.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(kept.weights[i], v.shape, 'float32'))));
+      history.push(...kept.history);
     },
   };
   let distiller: Distiller | undefined;

@@ -46,11 +46,26 @@ export interface MethodContext {
   task: TaskKind;
   /** The downstream training data, for methods that need a preliminary fit (kd head, takd). */
   train: TensorDataset;
+  /** The method's own random stream. */
   random: Random;
+  /** The stream of the run's seed alone, the same for every method: for fits methods share. */
+  seedRandom: Random;
   /**
    * Runs phases with the run's training settings (batches, optimizer, early stopping on the
    * validation metric of `model`), e.g. to fine-tune the teacher's head for `kd` or to distill
    * the assistant of `takd` before the main training.
    */
   fit(phases: Phase[], model: LayersModel, label: string): Promise<void>;
+  /**
+   * `fit` for a fit that depends on no method setting, only on `key` (with the run's data and
+   * training settings, added here): done once per key and shared through the run's cache of
+   * shared fits, if any. On a hit, `variables` take the kept values and no training runs.
+   */
+  fitShared(
+    phases: Phase[],
+    model: LayersModel,
+    label: string,
+    key: { settings: unknown; arrays: ArrayBufferView[] },
+    variables: Variable[],
+  ): Promise<void>;
 }

@@ -60,8 +60,12 @@ export class CellStore {
   }
 }
 
+/** The folder of a run's shared fits (see shared_fits.ts), beside its cells. */
+export const SHARED_FITS = 'shared-fits';
+
 /**
- * Opens the cell store of `outDir` for a run of `config`. A fresh run clears earlier cells; a
+ * Opens the cell store of `outDir` for a run of `config`. A fresh run clears earlier cells (and
+ * shared fits); a
  * resumed one must have the same config (up to the order of keys), or its results would mix two
  * experiments.
  */
@@ -76,6 +80,7 @@ export async function openCells(outDir: string, config: unknown, resume: boolean
   if (!resume) {
     rmSync(join(outDir, 'cells'), { recursive: true, force: true });
     rmSync(join(outDir, 'runs'), { recursive: true, force: true });
+    rmSync(join(outDir, SHARED_FITS), { recursive: true, force: true });
   }
   const cells = new CellStore(outDir);
   await writeFileAtomic(stamp, hash + '\n');

@@ -5,6 +5,7 @@ import type { TaskKind } from '../distill/method.js';
 import type { TrainingInput } from '../distill/training-config.js';
 import type { MethodInput } from '../distill/methods/registry.js';
 import type { TrainingEvents } from '../distill/train.js';
+import type { SharedFits } from '../distill/shared_fits.js';
 import type { CellKey } from './cells.js';
 import type { CellRecord, ResultFile } from './results.js';
 import type { CellSetup, TuningConfig } from './tuning.js';
@@ -36,6 +37,8 @@ export interface CellRun {
   events: TrainingEvents;
   /** Whether the cell reads its test data: a tuning candidate is chosen on validation and never does. */
   test: boolean;
+  /** The run's fits shared between methods (kd's teacher head), for distill(). */
+  sharedFits: SharedFits;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { cacheDirectory } from '../data/download.js';
-import { cellId, openCells, type CellKey, type CellStore } from './cells.js';
+import { cellId, openCells, SHARED_FITS, type CellKey, type CellStore } from './cells.js';
+import { sharedFitsIn } from './shared_fits.js';
 import type { Experiment } from './experiment.js';
 import { writeOutputs } from './output.js';
 import { planCells, runCells, runHeader, type ExperimentSettings, type Stage } from './plan.js';
@@ -63,6 +64,7 @@ export async function runExperiment(
   const candidates = tuningPlan(tuning, experiment.methods, experiment.tasks);
   checkMethods(experiment, candidates);
   const cells = await openCells(settings.outDir, experiment.config, settings.resume || !!settings.worker);
+  const sharedFits = sharedFitsIn(join(settings.outDir, SHARED_FITS));
   const teachers = new Teachers(cacheDirectory({ cacheDir: settings.cacheDir }), settings.progress);
   try {
     // Every teacher before the first cell, so that parallel workers find them all in the cache.
@@ -77,6 +79,7 @@ export async function runExperiment(
             outDir: join(settings.outDir, 'runs', cellId(cell)),
             events: settings.progress.training,
             test: stage === 'rows',
+            sharedFits,
           }),
         ),
       );

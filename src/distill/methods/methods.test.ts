@@ -28,6 +28,7 @@ function context(
     task,
     train: { size: 0, inputs: [], target: { values: new Float32Array(0), shape: [1], dtype: 'float32' } },
     random: new Random(7),
+    seedRandom: new Random(8),
     fit: async (phases, _model, label) => {
       fits.push({ label, phases });
       const optimizer = tf.train.sgd(0.01);
@@ -42,6 +43,7 @@ function context(
       }
       optimizer.dispose();
     },
+    fitShared: (phases, model, label) => ctx.fit(phases, model, label),
   };
   return { ctx, fits };
 }

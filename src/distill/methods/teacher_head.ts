@@ -39,7 +39,10 @@ export async function downstreamTeacher(
   const features = teacher.getLayer(graph.penultimate()).output as SymbolicTensor;
   const head = tf.layers.dense({
     units: outputSize(ctx.student),
-    kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.random.derive('teacher-head').seedInt() }),
+    // From the run's seed, not the method's: every method that needs this head shares one fit.
+    kernelInitializer: tf.initializers.glorotUniform({
+      seed: ctx.seedRandom.derive('teacher-head').seedInt(),
+    }),
     name: 'downstream_head',
   });
   const withHead = tf.model({
@@ -47,7 +50,7 @@ export async function downstreamTeacher(
     outputs: head.apply(features) as SymbolicTensor,
     name: 'teacher_downstream',
   });
-  const fit = ctx.fit(
+  const fit = ctx.fitShared(
     [
       {
         name: 'teacher-head',
@@ -64,6 +67,13 @@ export async function downstreamTeacher(
     ],
     withHead,
     'teacher head',
+    // The fit depends on the teacher's weights (a random-teacher control has its own), on where
+    // the head sits and on its size; the method and its knob do not enter.
+    {
+      settings: { features: graph.penultimate(), units: outputSize(ctx.student) },
+      arrays: teacher.getWeights().map((w) => w.dataSync()),
+    },
+    variablesOf(head.trainableWeights),
   );
   // The head's weights only: disposing `withHead` would dispose the teacher's layers with it.
   await fit.catch((error: unknown) => {

@@ -192,6 +192,7 @@ export async function openImageTransfer(
         augment: augmentation,
         preprocess,
         events: run.events,
+        sharedFits: run.sharedFits,
       });
       const accuracy = run.test
         ? evaluate(student, targetTest, 'classification', { transform: preprocess })

@@ -159,6 +159,7 @@ export async function openMovielensGenre(
         storage: fileStorage(run.outDir),
         resume: true,
         events: run.events,
+        sharedFits: run.sharedFits,
       });
       const test = run.test
         ? evaluate(student, ratingsDataset(genre.test), 'regression', { clip })

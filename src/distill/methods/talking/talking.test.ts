@@ -28,7 +28,9 @@ function context(teacher: LayersModel, student: LayersModel): MethodContext {
     task: 'regression',
     train: data.downstream.train,
     random: new Random(1),
+    seedRandom: new Random(2),
     fit: async () => assert.fail('talking needs no preliminary fit'),
+    fitShared: async () => assert.fail('talking needs no preliminary fit'),
   };
 }
 
