@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LayersModel } from '../engine/tf.js';
 import { loadModel, saveModel } from '../models/io.js';
@@ -29,9 +29,11 @@ export async function fingerprint(files: string[]): Promise<string> {
 export async function cachedTeacher<T extends object>(
   cacheDir: string,
   key: string,
-  train: () => Promise<{ model: LayersModel; info: T }>,
+  /** Trains the teacher, checkpointing in `trainingDir` so that a killed pre-training resumes there. */
+  train: (trainingDir: string) => Promise<{ model: LayersModel; info: T }>,
 ): Promise<{ model: LayersModel; info: T; cached: boolean }> {
   const dir = join(cacheDir, 'teachers', key);
+  const trainingDir = `${dir}.training`;
   const infoFile = join(dir, 'info.json');
   if (existsSync(infoFile)) {
     return {
@@ -40,8 +42,9 @@ export async function cachedTeacher<T extends object>(
       cached: true,
     };
   }
-  const { model, info } = await train();
+  const { model, info } = await train(trainingDir);
   await saveModel(model, join(dir, 'model'));
   await writeFileAtomic(infoFile, JSON.stringify(info));
+  await rm(trainingDir, { recursive: true, force: true });
   return { model, info, cached: false };
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { LayersModel } from '../engine/tf.js';
 import { cloneModel } from '../models/clone.js';
 import { distill } from '../distill/distill.js';
+import { fileStorage } from '../storage/files.js';
 import type { TeacherSpec } from './experiment.js';
 import type { ExperimentProgress } from './progress.js';
 import { cachedTeacher, teacherKey } from './teacher_cache.js';
@@ -34,7 +35,7 @@ export class Teachers {
     const held = this.held.get(spec.id);
     if (held) return held.model;
     const key = teacherKey(spec.setup, await spec.fingerprint());
-    const teacher = await cachedTeacher(this.cacheDir, key, async () => {
+    const teacher = await cachedTeacher(this.cacheDir, key, async (trainingDir) => {
       this.progress.message(`pre-training the teacher ${spec.describe}`);
       const model = spec.build();
       const result = await distill({
@@ -47,6 +48,9 @@ export class Teachers {
         augment: spec.augment,
         preprocess: spec.preprocess,
         events: this.progress.training,
+        // E2's teacher trains for over half an hour: a killed run continues it, as it does a cell.
+        storage: fileStorage(trainingDir),
+        resume: true,
       });
       return { model, info: { epochs: result.epochs, validation: result.validation?.value ?? NaN } };
     });
