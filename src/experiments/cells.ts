@@ -65,9 +65,8 @@ export const SHARED_FITS = 'shared-fits';
 
 /**
  * Opens the cell store of `outDir` for a run of `config`. A fresh run clears earlier cells (and
- * shared fits); a
- * resumed one must have the same config (up to the order of keys), or its results would mix two
- * experiments.
+ * shared fits); a resumed one must have the same config (up to the order of keys), or its results
+ * would mix two experiments.
  */
 export async function openCells(outDir: string, config: unknown, resume: boolean): Promise<CellStore> {
   const hash = createHash('sha256').update(canonicalJson(config)).digest('hex');

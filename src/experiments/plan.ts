@@ -120,9 +120,9 @@ export function runHeader(
 }
 
 /**
- * Runs a stage's plan as `settings` ask: in a worker, only the cells it claims of its own stage, returning
- * nothing (the parent writes the outputs); otherwise through the parallel workers first, if any, then every cell
- * left, returning all the records.
+ * Runs a stage's plan as `settings` ask: in a worker, only the cells it claims of its own stage,
+ * returning nothing (the parent writes the outputs); otherwise through the parallel workers first,
+ * if any, then every cell left, returning all the records.
  */
 export async function runCells(
   settings: ExperimentSettings,
