@@ -7,12 +7,12 @@ import type { WorkerSlot } from './workers.js';
 import type { BackendName } from '../engine/backend.js';
 
 /**
- * A run trains its cells in two stages: the tuning candidates, then the rows of the plan with the
- * chosen values. Parallel workers run one stage at a time, so that every worker of the second
- * stage finds all the candidates it chooses from.
+ * A run trains its cells in stages: the tuning candidates, those of methods whose knob follows
+ * another's choice, then the rows of the plan with the chosen values. Parallel workers run one
+ * stage at a time, so that every worker of a stage finds all the choices it builds on.
  */
-export type Stage = 'tuning' | 'rows';
-export const STAGES: readonly Stage[] = ['tuning', 'rows'];
+export type Stage = 'tuning' | 'follower-tuning' | 'rows';
+export const STAGES: readonly Stage[] = ['tuning', 'follower-tuning', 'rows'];
 
 /** How an experiment is run, whatever the experiment. */
 export interface ExperimentSettings {

@@ -150,6 +150,11 @@ test("the runner trains the tuning candidates first, then every row with its met
         },
       },
       student: { knob: 'weight decay', candidates: { '0': { training: { optimizer: { weightDecay: 0 } } } } },
+      fitnet: {
+        knob: 'beta',
+        follows: { method: 'kd', settings: { alpha: 'kdAlpha' } },
+        candidates: { '1': { method: { beta: 1 } }, '2': { method: { beta: 2 } } },
+      },
     },
   });
   const experiment: Experiment = {
@@ -178,19 +183,24 @@ test("the runner trains the tuning candidates first, then every row with its met
     },
   };
   const result = await runExperiment(settings('tuned'), async () => experiment);
-  const candidates = ran.slice(0, 6);
+  const candidates = ran.slice(0, 10);
   assert.deepEqual(
     candidates.map((r) => r.split(' ')[0]),
-    ['kd@0.25/a/1', 'kd@0.75/a/1', 'kd@0.9/a/1', 'kd@0.25/b/1', 'kd@0.75/b/1', 'kd@0.9/b/1'],
-    'the candidates run first, at the tuning seed, for methods of the run only (no student here)',
+    [
+      ...['kd@0.25/a/1', 'kd@0.75/a/1', 'kd@0.9/a/1', 'kd@0.25/b/1', 'kd@0.75/b/1', 'kd@0.9/b/1'],
+      ...['fitnet@1/a/1', 'fitnet@2/a/1', 'fitnet@1/b/1', 'fitnet@2/b/1'],
+    ],
+    'the candidates run first, at the tuning seed, for methods of the run only (no student here), ' +
+      "a knob that follows kd's after kd's",
   );
   assert.match(candidates[2], /"alpha":0\.9/);
+  for (const follower of candidates.slice(6)) assert.match(follower, /"kdAlpha":0\.75/, "kd's choice");
   assert.deepEqual(
     reads,
-    [...Array(6).fill(false), ...Array(12).fill(true)],
+    [...Array(10).fill(false), ...Array(12).fill(true)],
     'candidates never read the test data',
   );
-  const rows = ran.slice(6);
+  const rows = ran.slice(10);
   assert.equal(rows.length, 12);
   for (const row of rows.filter((r) => r.startsWith('kd'))) assert.match(row, /"alpha":0\.75/, row);
   assert.ok(
@@ -200,11 +210,15 @@ test("the runner trains the tuning candidates first, then every row with its met
   assert.ok(
     rows
       .filter((r) => r.startsWith('fitnet'))
-      .every((r) => r.endsWith('{"method":{"name":"fitnet"},"training":{}}')),
+      .every((r) => r.endsWith('{"method":{"name":"fitnet","kdAlpha":0.75,"beta":1},"training":{}}')),
+    "the follower's rows take the leader's choice and their own",
   );
   assert.deepEqual(
     result?.tuning?.choices.map((c) => [c.method, c.chosen]),
-    [['kd', '0.75']],
+    [
+      ['kd', '0.75'],
+      ['fitnet', '1'],
+    ],
   );
   assert.deepEqual(
     result?.rows.map((r) => r.method),

@@ -10,6 +10,7 @@ import {
   chooseCandidates,
   rowSetup,
   tuningPlan,
+  tuningRounds,
   type CellSetup,
   type TuningChoice,
 } from './tuning.js';
@@ -32,24 +33,26 @@ function checkMethods(experiment: Experiment, candidates: CellKey[]): void {
   };
   for (const method of experiment.methods) check(method, experiment.methodInput(method));
   for (const { method } of candidates)
-    check(method, candidateSetup(experiment.tuning, method, experiment.methodInput)!.method);
+    check(method, candidateSetup(experiment.tuning, method, experiment.methodInput, [])!.method);
 }
 
-/** The chosen candidate of each tuned method, from the finished tuning cells. */
-function choose(experiment: Experiment, cells: CellStore): TuningChoice[] {
+/** The chosen candidate of each method of `tuned`, from the finished tuning cells. */
+function choose(experiment: Experiment, cells: CellStore, tuned: string[], earlier: TuningChoice[] = []) {
   const { tuning } = experiment;
   const metric = experiment.task === 'regression' ? 'rmse' : 'accuracy';
-  return chooseCandidates(tuning, experiment.methods, experiment.tasks, metric, (method, task) => {
-    const cell = cells.get({ method, task, seed: tuning.seed });
-    if (!cell) throw new Error(`the tuning cell ${method} on ${task} has not run`);
-    return cell.row;
-  });
+  const cell = (method: string, task: string) => {
+    const found = cells.get({ method, task, seed: tuning.seed });
+    if (!found) throw new Error(`the tuning cell ${method} on ${task} has not run`);
+    return found.row;
+  };
+  return chooseCandidates(tuning, tuned, experiment.tasks, metric, cell, earlier);
 }
 
 /**
  * Runs an experiment: opens it (its data and every check, before anything trains), gets each
  * teacher (pre-trained or from the cache) and measures it, trains the tuning candidates, chooses
- * each method's value on validation, then trains every row cell with its method's choice. Only
+ * each method's value on validation (a method whose knob follows another's after it), then trains
+ * every row cell with its method's choice. Only
  * cells not already finished train, each with a copy of its task's teacher, here or in worker
  * processes. Writes results.json, report.md and the plots. A worker process trains the cells it claims of
  * one stage and returns nothing.
@@ -61,8 +64,10 @@ export async function runExperiment(
   const started = new Date();
   const experiment = await open(settings);
   const { tuning, methodInput } = experiment;
-  const candidates = tuningPlan(tuning, experiment.methods, experiment.tasks);
-  checkMethods(experiment, candidates);
+  const [leaders, followers] = tuningRounds(tuning, experiment.methods);
+  const candidates = tuningPlan(tuning, leaders, experiment.tasks);
+  const followerCandidates = tuningPlan(tuning, followers, experiment.tasks);
+  checkMethods(experiment, [...candidates, ...followerCandidates]);
   const cells = await openCells(settings.outDir, experiment.config, settings.resume || !!settings.worker);
   const sharedFits = sharedFitsIn(join(settings.outDir, SHARED_FITS));
   const teachers = new Teachers(cacheDirectory({ cacheDir: settings.cacheDir }), settings.progress);
@@ -83,9 +88,14 @@ export async function runExperiment(
           }),
         ),
       );
-    await train('tuning', candidates, (cell) => candidateSetup(tuning, cell.method, methodInput)!);
+    await train('tuning', candidates, (cell) => candidateSetup(tuning, cell.method, methodInput, [])!);
     if (settings.worker?.stage === 'tuning') return undefined;
-    const choices = choose(experiment, cells);
+    const leaderChoices = choose(experiment, cells, leaders);
+    await train('follower-tuning', followerCandidates, (cell) =>
+      candidateSetup(tuning, cell.method, methodInput, leaderChoices)!,
+    );
+    if (settings.worker?.stage === 'follower-tuning') return undefined;
+    const choices = [...leaderChoices, ...choose(experiment, cells, followers, leaderChoices)];
     for (const choice of choices)
       settings.progress.message(`tuned ${choice.method}: ${choice.knob} = ${choice.chosen}`);
     const plan = planCells(experiment.tasks, experiment.methods, experiment.seeds);

@@ -3,11 +3,13 @@ import { test } from 'node:test';
 import { parseMethodConfig } from '../distill/methods/registry.js';
 import { parseTrainingConfig } from '../distill/training-config.js';
 import {
+  candidateSetup,
   chooseCandidates,
   chosenPatch,
   DEFAULT_KNOBS,
   mergePatch,
   tuningPlan,
+  tuningRounds,
   tuningSchema,
   tuningTable,
 } from './tuning.js';
@@ -22,15 +24,69 @@ const tuning = tuningSchema.parse({
 });
 
 test('the tuning plan runs every candidate of every tuned method on every task at the tuning seed', () => {
-  const plan = tuningPlan(tuning, ['student', 'kd', 'kd-random-teacher'], ['A', 'B']);
+  const [leaders, followers] = tuningRounds(tuning, ['student', 'kd', 'kd-random-teacher']);
+  assert.deepEqual([leaders, followers], [['kd'], []], 'a control tunes as its method, once');
+  const plan = tuningPlan(tuning, leaders, ['A', 'B']);
   assert.deepEqual(
     plan.map((k) => `${k.task}/${k.method}/${k.seed}`),
     ['A/kd@0.25/0', 'A/kd@0.9/0', 'B/kd@0.25/0', 'B/kd@0.9/0'],
   );
-  assert.deepEqual(tuningPlan({ ...tuning, enabled: false }, ['kd'], ['A']), []);
+  assert.deepEqual(tuningRounds({ ...tuning, enabled: false }, ['kd']), [[], []]);
 });
 
-test('the candidate with the best mean validation over tasks is chosen, and controls inherit it', () => {
+const following = tuningSchema.parse({
+  knobs: {
+    ...tuning.knobs,
+    'talking+kd': {
+      knob: 'reading',
+      follows: { method: 'kd', settings: { alpha: 'weights.kd', temperature: 'temperature' } },
+      candidates: { none: { method: { reading: 'none' } }, concat: { method: { reading: 'concat' } } },
+    },
+  },
+});
+
+test("a knob that follows another method's tunes after it, and its candidates and row take that method's choice", () => {
+  assert.deepEqual(tuningRounds(following, ['kd', 'talking+kd']), [['kd'], ['talking+kd']]);
+  assert.deepEqual(
+    tuningRounds(following, ['talking+kd']),
+    [['talking+kd'], []],
+    'without kd in the run it tunes in the first round, at its own defaults',
+  );
+  const kdChoice = { method: 'kd', knob: 'alpha', candidates: [], chosen: '0.25', seconds: 0 };
+  const setup = candidateSetup(following, 'talking+kd@concat', (name) => ({ name }) as never, [kdChoice]);
+  assert.deepEqual(
+    setup?.method,
+    { name: 'talking+kd', weights: { kd: 0.25 }, reading: 'concat' },
+    "kd's chosen alpha goes to the kd term's weight; kd's candidate sets no temperature, so none is taken",
+  );
+  const [choice] = chooseCandidates(
+    following,
+    ['talking+kd'],
+    ['A'],
+    'rmse',
+    (m) => ({ validation: m.endsWith('concat') ? 0.5 : 0.6, seconds: 1 }),
+    [kdChoice],
+  );
+  assert.equal(choice.chosen, 'concat');
+  assert.equal(choice.follows, "kd's alpha = 0.25");
+  assert.deepEqual(chosenPatch(following, [kdChoice, choice], 'talking+kd').method, {
+    weights: { kd: 0.25 },
+    reading: 'concat',
+  });
+  assert.match(
+    tuningTable([kdChoice, choice], 0).join('\n'),
+    /\| talking\+kd \| reading \(with kd's alpha = 0\.25\) \|/,
+  );
+  const chain = tuningSchema.parse({
+    knobs: {
+      ...following.knobs,
+      kd: { ...following.knobs.kd, follows: { method: 'talking+kd', settings: {} } },
+    },
+  });
+  assert.throws(() => tuningRounds(chain, ['kd', 'talking+kd']), /one step at most/);
+});
+
+test('the candidate with the best mean validation over tasks is chosen, and controls take it', () => {
   // RMSE: 0.25 has mean (1.0 + 0.8) / 2 = 0.9, 0.9 has (0.85 + 0.9) / 2 = 0.875: 0.9 wins though it loses on A.
   const table: Record<string, number> = {
     'kd@0.25/A': 1.0,
@@ -38,7 +94,7 @@ test('the candidate with the best mean validation over tasks is chosen, and cont
     'kd@0.9/A': 0.85,
     'kd@0.9/B': 0.9,
   };
-  const choices = chooseCandidates(tuning, ['kd', 'kd-random-teacher'], ['A', 'B'], 'rmse', (m, t) => ({
+  const choices = chooseCandidates(tuning, ['kd'], ['A', 'B'], 'rmse', (m, t) => ({
     validation: table[`${m}/${t}`],
     seconds: 2,
   }));
@@ -84,6 +140,25 @@ test('every default candidate is a valid config of its method, and no method get
       parseMethodConfig(mergePatch({ name: method }, candidate.method));
       parseTrainingConfig(mergePatch({}, candidate.training));
     }
+  }
+  // What a follower takes from its leader's candidates makes a valid config of the follower.
+  const kdChoices = Object.keys(DEFAULT_KNOBS.kd.candidates).map((chosen) => ({
+    method: 'kd',
+    knob: 'alpha',
+    candidates: [],
+    chosen,
+    seconds: 0,
+  }));
+  assert.equal(DEFAULT_KNOBS['talking+kd'].follows?.method, 'kd', "talking+kd runs kd's term as kd chose it");
+  for (const kdChoice of kdChoices) {
+    const setup = candidateSetup(
+      tuningSchema.parse({}),
+      'talking+kd@none@penultimate',
+      (name) => ({ name }) as never,
+      [kdChoice],
+    );
+    const config = parseMethodConfig(setup?.method);
+    assert.equal((config as { weights: { kd: number } }).weights.kd, Number(kdChoice.chosen));
   }
   assert.throws(
     () =>

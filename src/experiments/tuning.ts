@@ -51,14 +51,26 @@ export const tunedAs = (method: string) => method.replace(/-random-teacher$/, ''
 /** A tuning cell's method name: the method and the candidate's label. */
 export const candidateMethod = (method: string, label: string) => `${method}@${label}`;
 
-/** The methods of a run that tune: each with a knob, once, a control counted as its method. */
-const tunedMethods = (tuning: TuningConfig, methods: string[]) =>
-  [...new Set(methods.map(tunedAs))].filter((m) => tuning.knobs[m]);
+/**
+ * The methods of a run that tune (each with a knob, once, a control counted as its method), in two
+ * rounds: a method whose knob follows another method of the run tunes in the second, once that
+ * method has chosen.
+ */
+export function tuningRounds(tuning: TuningConfig, methods: string[]): [string[], string[]] {
+  if (!tuning.enabled) return [[], []];
+  const tuned = [...new Set(methods.map(tunedAs))].filter((m) => tuning.knobs[m]);
+  const leader = (m: string) => {
+    const followed = tuning.knobs[m].follows?.method;
+    if (followed === undefined || !tuned.includes(followed)) return undefined;
+    if (tuning.knobs[followed].follows)
+      throw new Error(`${m}'s knob follows ${followed}, whose knob follows another: one step at most`);
+    return followed;
+  };
+  return [tuned.filter((m) => !leader(m)), tuned.filter((m) => leader(m))];
+}
 
-/** The tuning cells: every candidate of every method that has a knob, on every task, one seed. */
-export function tuningPlan(tuning: TuningConfig, methods: string[], tasks: string[]): CellKey[] {
-  if (!tuning.enabled) return [];
-  const tuned = tunedMethods(tuning, methods);
+/** The tuning cells of `tuned` (one round of `tuningRounds`): every candidate on every task, one seed. */
+export function tuningPlan(tuning: TuningConfig, tuned: string[], tasks: string[]): CellKey[] {
   return tasks.flatMap((task) =>
     tuned.flatMap((method) =>
       Object.keys(tuning.knobs[method].candidates).map((label) => ({
@@ -77,24 +89,26 @@ export interface TuningChoice {
   /** Mean validation metric over the tasks, per candidate label, in the knob's order. */
   candidates: { label: string; validation: number }[];
   chosen: string;
+  /** The settings it took from the method its knob follows, e.g. "kd's alpha = 0.25". */
+  follows?: string;
   /** Training seconds of all its candidate cells, for the report's cost table. */
   seconds: number;
 }
 
 /**
- * Picks each method's candidate with the best mean validation metric over the tasks (the first on
- * a tie, so the order of the candidates decides, never chance). `cell(candidate, task)` reads a
- * finished tuning cell's validation metric and training seconds.
+ * Picks the candidate of each method of `tuned` (one round of `tuningRounds`) with the best mean
+ * validation metric over the tasks (the first on a tie, so the order of the candidates decides,
+ * never chance). `cell(candidate, task)` reads a finished tuning cell's validation metric and
+ * training seconds; `earlier` are the choices of the round before, which a follower took.
  */
 export function chooseCandidates(
   tuning: TuningConfig,
-  methods: string[],
+  tuned: string[],
   tasks: string[],
   metric: 'rmse' | 'accuracy',
   cell: (candidate: string, task: string) => { validation: number; seconds: number },
+  earlier: TuningChoice[] = [],
 ): TuningChoice[] {
-  if (!tuning.enabled) return [];
-  const tuned = tunedMethods(tuning, methods);
   return tuned.map((method) => {
     const { knob, candidates } = tuning.knobs[method];
     const cells = Object.keys(candidates).map((label) => ({
@@ -107,7 +121,17 @@ export function chooseCandidates(
     }));
     const best = scored.reduce((b, s) => (better(metric, s.validation, b.validation) ? s : b));
     const seconds = cells.flatMap((c) => c.cells).reduce((a, c) => a + c.seconds, 0);
-    return { method, knob, candidates: scored, chosen: best.label, seconds };
+    const follows = followedSettings(tuning, earlier, method);
+    return {
+      method,
+      knob,
+      candidates: scored,
+      chosen: best.label,
+      seconds,
+      ...(follows.length
+        ? { follows: follows.map((f) => `${f.leader}'s ${f.setting} = ${f.value}`).join(', ') }
+        : {}),
+    };
   });
 }
 
@@ -122,21 +146,51 @@ const withPatch = (input: MethodInput, patch: Candidate): CellSetup => ({
   training: patch.training,
 });
 
+/** The settings a method takes from the choice its knob follows, if that method has chosen. */
+function followedSettings(tuning: TuningConfig, choices: TuningChoice[], method: string) {
+  const follows = tuning.knobs[method]?.follows;
+  const choice = follows && choices.find((c) => c.method === follows.method);
+  if (!follows || !choice) return [];
+  const chosen = tuning.knobs[follows.method].candidates[choice.chosen].method;
+  return Object.entries(follows.settings)
+    .filter(([setting]) => chosen[setting] !== undefined)
+    .map(([setting, path]) => ({ leader: follows.method, setting, path, value: chosen[setting] }));
+}
+
+/** `patch` under the settings `method` takes from the choice its knob follows. */
+function withFollowed(
+  tuning: TuningConfig,
+  choices: TuningChoice[],
+  method: string,
+  patch: Candidate,
+): Candidate {
+  const atPath = (path: string, value: unknown): Record<string, unknown> => {
+    const [key, ...rest] = path.split('.');
+    return { [key]: rest.length ? atPath(rest.join('.'), value) : value };
+  };
+  const taken = followedSettings(tuning, choices, method).reduce<Record<string, unknown>>(
+    (out, { path, value }) => mergePatch(out, atPath(path, value)),
+    {},
+  );
+  return { method: mergePatch(taken, patch.method), training: patch.training };
+}
+
 /**
  * The setup of a tuning cell (`<method>@<label>`, see `candidateMethod`; method names hold no
- * `@`), or undefined for a row of the plan.
+ * `@`), with what it takes from `choices` (the first round's), or undefined for a row of the plan.
  */
 export function candidateSetup(
   tuning: TuningConfig,
   cellMethod: string,
   methodInput: (method: string) => MethodInput,
+  choices: TuningChoice[],
 ): CellSetup | undefined {
   const at = cellMethod.indexOf('@');
   if (at < 0) return undefined;
   const method = cellMethod.slice(0, at);
   const candidate = tuning.knobs[method]?.candidates[cellMethod.slice(at + 1)];
   if (!candidate) throw new Error(`"${cellMethod}" names no tuning candidate`);
-  return withPatch(methodInput(method), candidate);
+  return withPatch(methodInput(method), withFollowed(tuning, choices, method, candidate));
 }
 
 /** The setup of a row of the plan: its config with its method's chosen candidate. */
@@ -149,11 +203,12 @@ export function rowSetup(
   return withPatch(methodInput(method), chosenPatch(tuning, choices, method));
 }
 
-/** The patch a row runs with: its method's chosen candidate, or none. */
+/** The patch a row runs with: its method's chosen candidate (with what it follows), or none. */
 export function chosenPatch(tuning: TuningConfig, choices: TuningChoice[], method: string): Candidate {
   const base = tunedAs(method);
   const choice = choices.find((c) => c.method === base);
-  return choice ? tuning.knobs[base].candidates[choice.chosen] : { method: {}, training: {} };
+  if (!choice) return { method: {}, training: {} };
+  return withFollowed(tuning, choices, base, tuning.knobs[base].candidates[choice.chosen]);
 }
 
 /** The report's tuning section: candidates with their validation means, the chosen one in bold. */
@@ -164,13 +219,14 @@ export function tuningTable(choices: TuningChoice[], seed: number): string[] {
     '## Tuning',
     '',
     `Each method's main knob, chosen from at most four candidates by the mean validation metric over the tasks ` +
-      `at seed ${seed}; controls run with their method's choice. The chosen value is in bold.`,
+      `at seed ${seed}; controls run with their method's choice, and a method whose knob follows another's ` +
+      `runs its candidates with that method's choice (in brackets). The chosen value is in bold.`,
     '',
     '| method | knob | candidates (validation) |',
     '|---|---|---|',
     ...choices.map(
       (c) =>
-        `| ${c.method} | ${c.knob} | ${c.candidates
+        `| ${c.method} | ${c.knob}${c.follows ? ` (with ${c.follows})` : ''} | ${c.candidates
           .map((s) =>
             s.label === c.chosen
               ? `**${s.label}: ${fmt(s.validation)}**`

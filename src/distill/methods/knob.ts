@@ -13,9 +13,23 @@ export const candidateSchema = z.strictObject({
 });
 export type Candidate = z.output<typeof candidateSchema>;
 
+/**
+ * Another method's choice a method starts from: settings of that method's chosen candidate, each
+ * put at a dotted path of this method's config. talking+kd runs kd's term as kd chose it
+ * (`{ method: 'kd', settings: { alpha: 'weights.kd' } }`), so that it answers whether talking adds
+ * to the best kd, not to kd at a weight kd's own tuning rejected.
+ */
+export const followsSchema = z.strictObject({
+  method: z.string().min(1),
+  settings: z.record(z.string(), z.string().min(1)),
+});
+export type Follows = z.output<typeof followsSchema>;
+
 export const knobSchema = z.strictObject({
   /** What the candidates vary, for the report (e.g. "alpha"). */
   knob: z.string().min(1),
+  /** Its candidates run with this method's choice, after that method's candidates. */
+  follows: followsSchema.optional(),
   /** Label -> patch; at most four, so that no method gets a larger search than another. */
   candidates: z
     .record(z.string(), candidateSchema)

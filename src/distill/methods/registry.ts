@@ -70,7 +70,10 @@ export const METHODS = {
   'talking+kd': method(talkingKdSchema, setUpTalking, {
     colour: '#17becf',
     usesTeacherHead: withKdTerm,
-    knob: readingKnob,
+    knob: {
+      ...readingKnob,
+      follows: { method: 'kd', settings: { alpha: 'weights.kd', temperature: 'temperature' } },
+    },
   }),
 };
 

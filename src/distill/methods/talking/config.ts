@@ -75,7 +75,7 @@ const talkingFields = <Name extends string>(name: Name, kd: number) =>
   });
 
 export const talkingSchema = talkingFields('talking', 0);
-/** Talking on top of plain distillation: the kd term at kd's default alpha. */
+/** Talking on top of plain distillation: the kd term at kd's default alpha (in experiments, at kd's chosen one). */
 export const talkingKdSchema = talkingFields('talking+kd', 0.5);
 
 export type TalkingConfig = z.output<typeof talkingSchema> | z.output<typeof talkingKdSchema>;
