@@ -23,8 +23,12 @@ interface AdamPowers {
 
 const POWERS = ['accBeta1', 'accBeta2'] as const;
 
+/**
+ * By class name, not `instanceof`: tfjs's Optimizer answers `instanceof` by duck typing (any object
+ * with minimize, computeGradients and applyGradients), so every optimizer is an AdamOptimizer there.
+ */
 const adamPowers = (optimizer: tf.Optimizer): AdamPowers | undefined =>
-  optimizer instanceof tf.AdamOptimizer ? (optimizer as unknown as AdamPowers) : undefined;
+  optimizer.getClassName() === tf.AdamOptimizer.className ? (optimizer as unknown as AdamPowers) : undefined;
 
 /**
  * An optimizer's whole state, for a checkpoint: tfjs's getWeights (the iteration count first) plus

@@ -21,7 +21,7 @@ class Killed extends Error {}
  * seeds, the checkpoint the only memory of earlier attempts. The teacher is untrained: exactness
  * does not depend on what it knows.
  */
-function setup(method: DistillOptions['method']): DistillOptions {
+function setup(method: DistillOptions['method'], optimizer: 'adam' | 'sgd' = 'adam'): DistillOptions {
   return {
     teacher: mlp([24, 16], 1, 'teacher'),
     student: mlp([12, 8], 2, 'student'),
@@ -30,7 +30,7 @@ function setup(method: DistillOptions['method']): DistillOptions {
     task: 'regression',
     data: { train: data.downstream.train, validation: data.downstream.validation },
     // A high rate so that early stopping restores a best epoch before the budget ends.
-    training: { epochs: 8, batchSize: 16, patience: 2, optimizer: { learningRate: 0.1 } },
+    training: { epochs: 8, batchSize: 16, patience: 2, optimizer: { name: optimizer, learningRate: 0.1 } },
   };
 }
 
@@ -38,10 +38,14 @@ function setup(method: DistillOptions['method']): DistillOptions {
  * Kills (throws from inside training) at seeded random batches, each time resuming from the
  * storage with new models, until a run finishes; returns the finished run and the kill count.
  */
-async function killedAndResumed(method: DistillOptions['method'], storage: RunStorage, seed: number) {
+async function killedAndResumed(
+  [method, optimizer]: Parameters<typeof setup>,
+  storage: RunStorage,
+  seed: number,
+) {
   const random = new Random(seed);
   for (let kills = 0; ; kills++) {
-    const options = setup(method);
+    const options = setup(method, optimizer);
     let batches = 0;
     const killAt = 1 + random.int(14);
     try {
@@ -62,19 +66,21 @@ async function killedAndResumed(method: DistillOptions['method'], storage: RunSt
   }
 }
 
-const methods: [string, DistillOptions['method']][] = [
-  ['talking with a handshake', { name: 'talking', handshakeEpochs: 2 }],
+const methods: [string, Parameters<typeof setup>][] = [
+  ['talking with a handshake', [{ name: 'talking', handshakeEpochs: 2 }]],
   // A teacher head fitted first (kd's preliminary fit), then takd's assistant fit, then the student.
-  ['takd with a fine-tuned teacher head', { name: 'takd', teacherHead: 'finetune' }],
+  ['takd with a fine-tuned teacher head', [{ name: 'takd', teacherHead: 'finetune' }]],
+  // Momentum SGD (E2's optimizer) keeps other slots than Adam, and no beta powers.
+  ['student with momentum SGD', [{ name: 'student' }, 'sgd']],
 ];
 
-for (const [what, method] of methods) {
+for (const [what, run] of methods) {
   test(`${what}: killed at random batches and resumed, the run ends bit-identical to an uninterrupted one`, async () => {
-    const clean = setup(method);
+    const clean = setup(...run);
     const uninterrupted = await distill(clean);
     const files = new Map<string, Uint8Array>();
     const storage = memoryStorage(files);
-    const { result, student, kills } = await killedAndResumed(method, storage, 7);
+    const { result, student, kills } = await killedAndResumed(run, storage, 7);
     assert.ok(kills >= 5, `killed ${kills} times`);
     assert.ok(result.bestEpoch < result.epochs, 'early stopping restored an earlier epoch');
     assert.deepEqual(weightsOf(student), weightsOf(clean.student));
