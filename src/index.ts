@@ -10,7 +10,7 @@ export { tf } from './engine/tf.js';
 export {
   initBackend,
   backendThreads,
-  DEFAULT_THREADS,
+  defaultThreads,
   type BackendRequest,
   type BackendName,
   type BackendSettings,

@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { defaultThreads } from '../src/engine/backend.js';
 import { runCli } from './support/cli.js';
 import { writeImageFolder } from './support/image_folder.js';
 import { skipWithoutRealData } from './support/real_data.js';
@@ -32,7 +33,16 @@ before(async () => {
     join(root, 'tuned.json'),
     JSON.stringify({
       ...tiny,
-      tuning: { knobs: { kd: { knob: 'alpha', candidates: { '0.25': alpha(0.25), '0.9': alpha(0.9) } } } },
+      tuning: {
+        knobs: {
+          kd: { knob: 'alpha', candidates: { '0.25': alpha(0.25), '0.9': alpha(0.9) } },
+          'talking+kd': {
+            knob: 'reading',
+            follows: { method: 'kd', settings: { alpha: 'weights.kd' } },
+            candidates: { none: { method: { reading: 'none' } } },
+          },
+        },
+      },
     }),
   );
 });
@@ -124,12 +134,29 @@ test('every method runs on an image folder; results, report and plots are writte
 });
 
 test('--jobs 2 tunes, then trains the rows, in two worker processes with the same results as one process', async () => {
-  const methods = ['--methods', 'student,kd,talking', '--seeds', '1', '--config', join(root, 'tuned.json')];
+  const methods = [
+    '--methods',
+    'student,kd,talking+kd',
+    '--seeds',
+    '1',
+    '--config',
+    join(root, 'tuned.json'),
+  ];
   const one = join(root, 'one');
   const two = join(root, 'two');
   await runCli(common(one, methods, true));
   const parallel = await runCli(common(two, [...methods, '--jobs', '2'], true));
+  assert.match(
+    parallel.stdout,
+    new RegExp(`^backend: wasm, ${defaultThreads()} threads?$`, 'm'),
+    'the parent trains the teacher on every core, as no worker runs then',
+  );
   assert.match(parallel.stdout, /\[worker 0\] backend: wasm, 1 thread \(worker 0 of 2\)/);
+  assert.match(
+    parallel.stdout,
+    /\[worker \d\] .*talking_kd_none__cat_dog__seed0: validation accuracy/,
+    "talking+kd's candidate, in the stage after kd's",
+  );
   assert.match(
     parallel.stdout,
     /\[worker \d\] .*kd_0\.9__cat_dog__seed0: validation accuracy/,
@@ -145,8 +172,15 @@ test('--jobs 2 tunes, then trains the rows, in two worker processes with the sam
   const [single, double] = [await result(one), await result(two)];
   assert.deepEqual(double, single);
   assert.deepEqual(
-    single.choices.map((c: { method: string; candidates: unknown[] }) => [c.method, c.candidates.length]),
-    [['kd', 2]],
+    single.choices.map((c: { method: string; candidates: unknown[]; follows?: string }) => [
+      c.method,
+      c.candidates.length,
+      c.follows,
+    ]),
+    [
+      ['kd', 2, undefined],
+      ['talking+kd', 1, `kd's alpha = ${single.choices[0].chosen}`],
+    ],
   );
 });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 // This file runs in its own process (node --test), so the import below is the first backend choice.
-import { DEFAULT_THREADS, distill, tf } from '../src/index.js';
+import { defaultThreads, distill, tf } from '../src/index.js';
 
 test('importing the library selects a fast backend, not tfjs’s cpu default, and distill() says which ran', async () => {
   assert.ok(['tensorflow', 'wasm'].includes(tf.getBackend()), tf.getBackend());
@@ -22,5 +22,5 @@ test('importing the library selects a fast backend, not tfjs’s cpu default, an
   });
   assert.equal(result.backend, tf.getBackend());
   if (result.backend === 'wasm')
-    assert.equal(result.threads, Number(process.env.TALKING_MODELS_THREADS || DEFAULT_THREADS));
+    assert.equal(result.threads, Number(process.env.TALKING_MODELS_THREADS || defaultThreads()));
 });

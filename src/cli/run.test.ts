@@ -11,7 +11,7 @@ test('jobs x threads up to the cores is accepted', () => {
 test('more jobs x threads than cores is refused, saying how to split the cores', () => {
   assert.throws(
     () => checkCores(2, 2, 2),
-    /--jobs 2 with 2 threads each needs 4 cores; this machine has 2\. Use --jobs 2 --threads 1, or --jobs 1 --threads 2 \(--threads defaults to TALKING_MODELS_THREADS\)/,
+    /--jobs 2 with 2 threads each needs 4 cores; this machine has 2\. Use --jobs 2 --threads 1, or --jobs 1 --threads 2 \(--threads defaults to TALKING_MODELS_THREADS, else the cores \/ --jobs\)/,
   );
   assert.throws(() => checkCores(1, 2, 1), /needs 2 cores; this machine has 1\. Use --jobs 1 --threads 1 /);
 });

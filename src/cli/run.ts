@@ -1,9 +1,10 @@
 import { Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import {
-  backendThreads,
+  defaultThreads,
   describeBackend,
   initBackend,
+  resolveThreads,
   THREADS_ENV,
   type BackendRequest,
 } from '../engine/backend.js';
@@ -97,7 +98,7 @@ function addCommonOptions(
 ): Command {
   return command
     .addOption(backendOption())
-    .addOption(threadsOption())
+    .addOption(threadsOption(' / --jobs, each'))
     .option(
       '--data-dir <dir>',
       'folder holding the dataset (else TALKING_MODELS_DATA_DIR, else the download cache)',
@@ -165,7 +166,7 @@ export function checkCores(jobs: number, threads: number, cores: number): void {
     cores > 1 ? `--jobs ${cores} --threads 1, or --jobs 1 --threads ${cores}` : '--jobs 1 --threads 1';
   throw new Error(
     `--jobs ${jobs} with ${threads} threads each needs ${jobs * threads} cores; this machine has ${cores}. ` +
-      `Use ${ways} (--threads defaults to ${THREADS_ENV}).`,
+      `Use ${ways} (--threads defaults to ${THREADS_ENV}, else the cores / --jobs).`,
   );
 }
 
@@ -174,9 +175,15 @@ async function execute(
   flags: CommonFlags,
   open: (settings: ExperimentSettings) => Promise<Experiment>,
 ): Promise<void> {
-  const backend = await initBackend(flags.backend, { threads: flags.threads });
+  const share = defaultThreads(flags.jobs);
+  // A parent of workers computes only while none runs (the teachers), so by default on every core.
+  const backend = await initBackend(flags.backend, {
+    threads: flags.threads,
+    defaultThreads: flags.worker ? share : undefined,
+  });
   // Threads are the wasm backend's; tensorflow sizes its own pools, cpu has one thread.
-  if (!flags.worker) checkCores(flags.jobs, backendThreads() ?? 1, availableParallelism());
+  if (!flags.worker && backend === 'wasm')
+    checkCores(flags.jobs, resolveThreads(flags.threads, share), availableParallelism());
   console.log(
     `backend: ${describeBackend(backend)}${flags.worker ? ` (worker ${flags.worker.index} of ${flags.worker.count})` : ''}`,
   );

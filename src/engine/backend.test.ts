@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { tf } from './tf.js';
-import { backendThreads, DEFAULT_THREADS, initBackend, THREADS_ENV, type BackendRequest } from './backend.js';
+import { backendThreads, defaultThreads, initBackend, THREADS_ENV, type BackendRequest } from './backend.js';
 
 const tfjsNodeInstalled = (() => {
   try {
@@ -24,11 +24,27 @@ test('cpu and wasm initialise and report their names', async () => {
 });
 
 // wasm_threads.test runs this file again with TALKING_MODELS_THREADS=2.
-test(`wasm computes on ${THREADS_ENV} threads, else ${DEFAULT_THREADS}, as its thread pool reports`, async () => {
+test(`wasm computes on ${THREADS_ENV} threads, else on every core, as its thread pool reports`, async () => {
   await initBackend('wasm');
-  assert.equal(backendThreads(), Number(process.env[THREADS_ENV] || DEFAULT_THREADS));
+  assert.equal(backendThreads(), Number(process.env[THREADS_ENV] || defaultThreads()));
+  await initBackend('wasm', { defaultThreads: 1 });
+  assert.equal(
+    backendThreads(),
+    Number(process.env[THREADS_ENV] || 1),
+    "a process's share of the cores replaces the default, not the variable",
+  );
   await initBackend('cpu');
   assert.equal(backendThreads(), 1, 'the variable is for wasm: cpu ignores it');
+});
+
+test('the default threads are the cores shared among the jobs, at least 1 and at most 8', () => {
+  assert.equal(defaultThreads(1, 2), 2);
+  assert.equal(defaultThreads(2, 2), 1);
+  assert.equal(defaultThreads(3, 2), 1);
+  assert.equal(defaultThreads(1, 1), 1);
+  assert.equal(defaultThreads(1, 32), 8);
+  assert.equal(defaultThreads(2, 32), 8);
+  assert.equal(defaultThreads(8, 32), 4);
 });
 
 test('auto picks tensorflow when tfjs-node is installed, else wasm', async () => {

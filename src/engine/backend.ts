@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { tf } from './tf.js';
 import { registerWasmKernels } from './kernels/index.js';
 import { backendThreads } from './backend_threads.js';
@@ -13,25 +14,34 @@ export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'tensorflow'
 
 const require = createRequire(import.meta.url);
 
-/**
- * The threads the wasm backend computes on when neither the `threads` setting nor
- * TALKING_MODELS_THREADS says: 1 runs tfjs's unthreaded SIMD binary, as before threads existed.
- */
-export const DEFAULT_THREADS = 1;
 export const THREADS_ENV = 'TALKING_MODELS_THREADS';
 /** The threaded binary's own limit: it starts 8 worker threads and caps its pool there. */
 export const MAX_THREADS = 8;
+
+/**
+ * The threads the wasm backend computes on when neither the `threads` setting nor
+ * TALKING_MODELS_THREADS says: every core, up to MAX_THREADS (measured faster than one thread on
+ * an idle machine for every workload of docs/results/speed.md); on one core, tfjs's unthreaded
+ * SIMD binary. `jobs` processes sharing the cores get a share each.
+ */
+export const defaultThreads = (jobs = 1, cores = availableParallelism()): number =>
+  Math.max(1, Math.min(MAX_THREADS, Math.floor(cores / jobs)));
 
 export interface BackendSettings {
   /**
    * Threads of the wasm backend (1 to 8): 1 runs the unthreaded SIMD binary, more the threaded
    * one (XNNPACK splitting each product and convolution over its output tiles, so results do not
-   * depend on the count). Default: TALKING_MODELS_THREADS, else DEFAULT_THREADS. Other backends
+   * depend on the count). Default: TALKING_MODELS_THREADS, else `defaultThreads`. Other backends
    * ignore the variable, and refuse the setting above 1.
    */
   threads?: number;
   /** Run the threaded binary even with 1 thread (to compare it with the unthreaded one). */
   threadedBinary?: boolean;
+  /**
+   * The threads when neither `threads` nor TALKING_MODELS_THREADS says (default: `defaultThreads()`,
+   * every core); a process that shares the cores with others passes its share.
+   */
+  defaultThreads?: number;
 }
 
 function checkThreads(value: number, source: string, text = String(value)): number {
@@ -41,11 +51,11 @@ function checkThreads(value: number, source: string, text = String(value)): numb
   return value;
 }
 
-/** The threads to use: `threads` if given, else TALKING_MODELS_THREADS, else DEFAULT_THREADS. */
-export function resolveThreads(threads?: number): number {
+/** The threads to use: `threads` if given, else TALKING_MODELS_THREADS, else `fallback`. */
+export function resolveThreads(threads?: number, fallback = defaultThreads()): number {
   if (threads !== undefined) return checkThreads(threads, 'threads');
   const variable = process.env[THREADS_ENV];
-  if (variable === undefined || variable.trim() === '') return DEFAULT_THREADS;
+  if (variable === undefined || variable.trim() === '') return fallback;
   return checkThreads(Number(variable), THREADS_ENV, `"${variable}"`);
 }
 
@@ -145,7 +155,7 @@ export async function initBackend(
   if (!BACKEND_REQUESTS.includes(request)) {
     throw new Error(`Unknown backend "${String(request)}"; expected one of ${BACKEND_REQUESTS.join(', ')}`);
   }
-  const threads = resolveThreads(settings.threads);
+  const threads = resolveThreads(settings.threads, settings.defaultThreads);
   if ((request === 'cpu' || request === 'tensorflow') && settings.threads !== undefined && threads > 1) {
     throw new Error(`${threads} threads: threads apply to the wasm backend only, not to ${request}`);
   }
