@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { runCli } from './support/cli.js';
 import { METHOD_NAMES, methodsFor } from '../src/distill/methods/registry.js';
+import { resolveThreads } from '../src/engine/backend.js';
 import { CONTROLS } from '../src/experiments/method_list.js';
 
 const run = runCli;
@@ -35,7 +36,7 @@ test('bench speed runs every workload and writes the JSON of experiments.md', as
     '--out',
     out,
   ]);
-  assert.match(stdout, /^backend: wasm, 1 thread$/m);
+  assert.match(stdout, new RegExp(`^backend: wasm, ${resolveThreads()} threads?$`, 'm'));
   const result = JSON.parse(await readFile(out, 'utf8'));
   assert.equal(result.suite, 'speed');
   assert.equal(result.backend, 'wasm');

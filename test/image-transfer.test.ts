@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { defaultThreads } from '../src/engine/backend.js';
+import { resolveThreads } from '../src/engine/backend.js';
 import { runCli } from './support/cli.js';
 import { writeImageFolder } from './support/image_folder.js';
 import { skipWithoutRealData } from './support/real_data.js';
@@ -148,7 +148,7 @@ test('--jobs 2 tunes, then trains the rows, in two worker processes with the sam
   const parallel = await runCli(common(two, [...methods, '--jobs', '2'], true));
   assert.match(
     parallel.stdout,
-    new RegExp(`^backend: wasm, ${defaultThreads()} threads?$`, 'm'),
+    new RegExp(`^backend: wasm, ${resolveThreads()} threads?$`, 'm'),
     'the parent trains the teacher on every core, as no worker runs then',
   );
   assert.match(parallel.stdout, /\[worker 0\] backend: wasm, 1 thread \(worker 0 of 2\)/);

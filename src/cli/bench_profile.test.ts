@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../test/support/cli.js';
+import { resolveThreads } from '../engine/backend.js';
 
 test('bench profile prints the top kernels of each workload with their shares and writes them all as JSON', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tm-profile-'));
@@ -27,7 +28,10 @@ test('bench profile prints the top kernels of each workload with their shares an
       '--out',
       out,
     ]);
-    assert.match(stdout, /^backend: wasm, 1 thread; load average [\d.]+/m);
+    assert.match(
+      stdout,
+      new RegExp(`^backend: wasm, ${resolveThreads()} threads?; load average [\\d.]+`, 'm'),
+    );
     assert.match(stdout, /^rec-mlp \(batch 8\): [\d.]+ ms per profiled step$/m);
     assert.match(stdout, /^ {2}\d+ other kernels\s+[\d.]+%$/m);
     assert.match(stdout, /^ {2}outside kernels\s+[\d.]+%$/m);
