@@ -157,6 +157,7 @@ test('--jobs 2 tunes, then trains the rows, in two worker processes with the sam
     /\[worker \d\] .*talking_kd_none__cat_dog__seed0: validation accuracy/,
     "talking+kd's candidate, in the stage after kd's",
   );
+  assert.match(parallel.stdout, /tuned talking\+kd: reading = none \(with kd's alpha = 0\.(25|9)\)/);
   assert.match(
     parallel.stdout,
     /\[worker \d\] .*kd_0\.9__cat_dog__seed0: validation accuracy/,

@@ -97,7 +97,9 @@ export async function runExperiment(
     if (settings.worker?.stage === 'follower-tuning') return undefined;
     const choices = [...leaderChoices, ...choose(experiment, cells, followers, leaderChoices)];
     for (const choice of choices)
-      settings.progress.message(`tuned ${choice.method}: ${choice.knob} = ${choice.chosen}`);
+      settings.progress.message(
+        `tuned ${choice.method}: ${choice.knob} = ${choice.chosen}${choice.follows ? ` (with ${choice.follows})` : ''}`,
+      );
     const plan = planCells(experiment.tasks, experiment.methods, experiment.seeds);
     const records = await train('rows', plan, (cell) => rowSetup(tuning, choices, cell.method, methodInput));
     if (!records || !teacher) return undefined;
