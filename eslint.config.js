@@ -7,9 +7,9 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    // The wasm backend's worker-thread script (src/engine/wasm_threads_worker.cjs) is CommonJS.
+    // The worker-thread scripts of the wasm backend and of the kernel pack's loops are CommonJS.
     files: ['**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', WebAssembly: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

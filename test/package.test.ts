@@ -14,10 +14,12 @@ test('the package ships the library and the CLI, and no tests or test helpers', 
   });
   const files = (JSON.parse(stdout) as { files: { path: string }[] }[])[0].files.map((f) => f.path);
   assert.ok(files.includes('dist/src/index.js') && files.includes('dist/src/cli/main.js'), files.join('\n'));
-  assert.ok(
-    files.includes('src/engine/wasm_threads_worker.cjs'),
-    'the threaded wasm backend needs its worker script',
-  );
+  for (const script of ['wasm_threads_worker.cjs', 'loop_threads_worker.cjs']) {
+    assert.ok(
+      files.includes(`src/engine/${script}`),
+      `the threaded wasm backend needs its worker script ${script}`,
+    );
+  }
   assert.deepEqual(
     files.filter((file) => /\.test\.|(^|\/)test\/|support\//.test(file)),
     [],

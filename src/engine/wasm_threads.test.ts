@@ -9,6 +9,7 @@ import { tf } from './tf.js';
 import { backendThreads, initBackend, THREADS_ENV, type BackendSettings } from './backend.js';
 import { adam, momentum } from './optimizers.js';
 import { FUSED_ADAM, FUSED_MOMENTUM } from './kernels/optimizer_updates.js';
+import { loopThreadCount } from './kernels/wasm_loops.js';
 import { buildRecommender } from '../models/recommender.js';
 import { buildResNet } from '../models/resnet.js';
 
@@ -25,6 +26,7 @@ test('threads 2 runs the threaded binary on 2 threads, as its thread pool report
   assert.equal(module.tfjs.getThreadsCount(), 2, 'pthreadpool_get_threads_count of the binary');
   assert.equal(module.PThread?.runningWorkers.length, 1, 'one worker thread beside the calling one');
   assert.equal(backendThreads(), 2);
+  assert.equal(loopThreadCount(tf.backend() as BackendWasm), 2, "the kernel pack's loops: one helper thread");
 });
 
 test('threads 1 runs the unthreaded SIMD binary, as before threads existed', async () => {
@@ -33,6 +35,7 @@ test('threads 1 runs the unthreaded SIMD binary, as before threads existed', asy
   assert.equal(module.PThread, undefined, 'no pthread runtime');
   assert.equal(module.tfjs.getThreadsCount(), 1);
   assert.equal(backendThreads(), 1);
+  assert.equal(loopThreadCount(tf.backend() as BackendWasm), 1, "the kernel pack's loops: no helper thread");
 });
 
 test('a bad thread count, given or in TALKING_MODELS_THREADS, is refused naming the limit; cpu refuses threads above 1', async () => {

@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { BackendWasm, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { memoryOf, setLoopThreads } from './kernels/wasm_loops.js';
+import { WorkerLoopThreads } from './loop_threads.js';
 import { packagePath } from './package_root.js';
 
 /**
@@ -104,7 +106,8 @@ async function loadModule(threads: number): Promise<ThreadedModule> {
  * A wasm backend on the threaded binary with `threads` threads (the calling thread and
  * `threads - 1` workers). Emscripten starts a pool of 8 worker threads up front; those the
  * thread pool does not use are ended, and the used ones are unreferenced, since they wait for work
- * forever and would otherwise keep Node from exiting.
+ * forever and would otherwise keep Node from exiting. The kernel pack's own loops get `threads - 1`
+ * helper threads of their own (loop_threads.ts), ended with the backend.
  */
 export async function threadedWasmBackend(threads: number): Promise<BackendWasm> {
   const module = await loadModule(threads);
@@ -114,5 +117,14 @@ export async function threadedWasmBackend(threads: number): Promise<BackendWasm>
   for (const worker of PThread.unusedWorkers) worker.terminate();
   PThread.unusedWorkers.length = 0;
   for (const worker of PThread.runningWorkers) worker.unref();
+  if (threads > 1) {
+    const helpers = await WorkerLoopThreads.start(memoryOf(backend), threads - 1);
+    setLoopThreads(backend, helpers);
+    const dispose = backend.dispose.bind(backend);
+    backend.dispose = () => {
+      helpers.terminate();
+      dispose();
+    };
+  }
   return backend;
 }

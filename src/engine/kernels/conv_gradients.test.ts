@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf.js';
+import { initBackend } from '../backend.js';
+import { splitEvenly } from './conv_gradients.js';
+import { loopThreadsOf, setLoopThreads } from './wasm_loops.js';
 import { assertWasmMatchesCpu } from '../../../test/support/backends.js';
 import { tinyResNet } from '../../../test/support/models.js';
 
@@ -66,7 +70,6 @@ for (const { x, kernel, out, stride, pad } of cases) {
 // tfjs's Conv2D gradient rejects dilation > 1 on every backend, so the backprop kernels never get a
 // dilation; this keeps that premise checked if a tfjs upgrade changes it.
 test('tfjs still rejects gradients of dilated convolutions, which these kernels assume', async () => {
-  const { initBackend } = await import('../backend.js');
   await initBackend('wasm');
   const input = tf.randomNormal([1, 5, 5, 1]) as tf.Tensor4D;
   const filter = tf.randomNormal([3, 3, 1, 1]);
@@ -108,3 +111,54 @@ for (const { size, batch, widths } of [
     );
   });
 }
+
+test('splitEvenly gives contiguous ranges differing by at most one, never an empty one', () => {
+  assert.deepEqual(splitEvenly(7, 2), [
+    [0, 3],
+    [3, 4],
+  ]);
+  assert.deepEqual(splitEvenly(7, 3), [
+    [0, 2],
+    [2, 2],
+    [4, 3],
+  ]);
+  assert.deepEqual(splitEvenly(2, 3), [
+    [0, 1],
+    [1, 1],
+  ]);
+  assert.deepEqual(splitEvenly(5, 1), [[0, 5]]);
+});
+
+// 3x3 taps of 3 channels are 27 filter rows, 7 blocks of 4: 3 + 4 on 2 threads, 2 + 2 + 3 on 3.
+// 12 output channels are padded to 16; 4 images a call, so the 6 images take calls of 4 and 2.
+test('the filter gradient split over 2 and 3 threads is bit-identical to the loop on one thread', async () => {
+  const filterGradient = () => {
+    const x = tf.randomNormal([6, 16, 16, 3], 0, 1, 'float32', 1);
+    const dy = tf.randomNormal([6, 16, 16, 12], 0, 1, 'float32', 2);
+    const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 12] };
+    const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor;
+    return Buffer.from((dw.dataSync() as Float32Array).buffer);
+  };
+  await initBackend('wasm', { threads: 1 });
+  const one = filterGradient();
+  for (const threads of [2, 3]) {
+    await initBackend('wasm', { threads });
+    const backend = tf.backend() as BackendWasm;
+    const helpers = loopThreadsOf(backend)!;
+    assert.equal(helpers.count, threads - 1);
+    // Records how many helpers each run started, to check that the split really ran.
+    const started: number[] = [];
+    setLoopThreads(backend, {
+      count: helpers.count,
+      start: (module, name, calls) => {
+        started.push(calls.length);
+        helpers.start(module, name, calls);
+      },
+      wait: () => helpers.wait(),
+    });
+    const split = filterGradient();
+    setLoopThreads(backend, helpers);
+    assert.deepEqual(started, [threads - 1], `${threads} threads: one run on ${threads - 1} helpers`);
+    assert.ok(split.equals(one), `${threads} threads: dW differs from the one-thread loop's`);
+  }
+});

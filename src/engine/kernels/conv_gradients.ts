@@ -2,7 +2,7 @@ import { tf } from '../tf.js';
 import { CONV_FILTER_GRADIENT_SHARED_WASM, CONV_FILTER_GRADIENT_WASM } from './conv_filter_gradient_wasm.js';
 import { Scratch } from './scratch.js';
 import { copyValues } from './wasm_memory.js';
-import { heapPointer, WasmLoops } from './wasm_loops.js';
+import { heapPointer, loopThreadCount, WasmLoops } from './wasm_loops.js';
 import { overrideWasmKernel, type WasmKernelArgs } from './wasm_backend.js';
 
 /**
@@ -120,6 +120,20 @@ const DY_PER_CALL = 16384;
 const roundUp = (value: number, block: number) => Math.ceil(value / block) * block;
 
 /**
+ * `items` split into at most `parts` contiguous ranges [first, count] whose sizes differ by at
+ * most one, none empty.
+ */
+export function splitEvenly(items: number, parts: number): [first: number, count: number][] {
+  const ranges: [number, number][] = [];
+  const n = Math.min(items, parts);
+  for (let i = 0; i < n; i++) {
+    const first = Math.floor((i * items) / n);
+    ranges.push([first, Math.floor(((i + 1) * items) / n) - first]);
+  }
+  return ranges;
+}
+
+/**
  * dy with its channels padded with zeros to `channels`, for the loop's blocks of output channels.
  * A loop in JS: only odd channel counts need it, none of the project's models.
  */
@@ -149,8 +163,8 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): Info 
   const [batch, height, width, inChannels] = x.shape;
   const [, outHeight, outWidth, outChannels] = dy.shape;
   const [sh, sw] = g.strides;
-  const loops = filterGradientLoops.bind(backend);
-  if (loops == null) throw new Error('the wasm convolution filter gradient needs WebAssembly SIMD');
+  if (filterGradientLoops.bind(backend) == null)
+    throw new Error('the wasm convolution filter gradient needs WebAssembly SIMD');
   const scratch = new ConvScratch(backend);
   if (batch * outHeight * outWidth === 0) {
     const zeros = scratch.output(filterShape);
@@ -185,22 +199,31 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): Info 
   const [xAt, dyAt, dwAt, offsetsAt] = [windowed, dyPadded, dw, offsetsInfo].map((t) =>
     heapPointer(backend, t),
   );
-  for (let b = 0; b < batch; b += imagesPerCall) {
-    loops.filterGradient(
-      xAt + b * imageBytes,
-      dyAt + b * dyImageBytes,
-      dwAt,
-      offsetsAt,
-      rows / TAP_BLOCK,
-      channels / CHANNEL_BLOCK,
-      Math.min(imagesPerCall, batch - b),
-      outHeight,
-      outWidth,
-      imageBytes,
-      sh * sourceWidth * inChannels * 4,
-      sw * inChannels * 4,
-    );
-  }
+  const tapTiles = rows / TAP_BLOCK;
+  const channelTiles = channels / CHANNEL_BLOCK;
+  // Each thread takes whole blocks of taps and runs the same calls over the images, so every
+  // element of dW sums the same products in the same order whatever the thread count.
+  const parts = splitEvenly(tapTiles, loopThreadCount(backend)).map(([first, count]) => {
+    const calls: number[][] = [];
+    for (let b = 0; b < batch; b += imagesPerCall) {
+      calls.push([
+        xAt + b * imageBytes,
+        dyAt + b * dyImageBytes,
+        dwAt + first * TAP_BLOCK * channels * 4,
+        offsetsAt + first * TAP_BLOCK * 4,
+        count,
+        channelTiles,
+        Math.min(imagesPerCall, batch - b),
+        outHeight,
+        outWidth,
+        imageBytes,
+        sh * sourceWidth * inChannels * 4,
+        sw * inChannels * 4,
+      ]);
+    }
+    return calls;
+  });
+  filterGradientLoops.runParts(backend, 'filterGradient', parts);
   if (exact) return scratch.finish(dw);
   const result = scratch.output(filterShape);
   const blocks = backend.typedArrayFromHeap(dw);

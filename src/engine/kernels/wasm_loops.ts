@@ -9,7 +9,7 @@ import { tf } from '../tf.js';
 const decode = (base64: string) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 
 /** The backend's memory: exported by the unthreaded binaries, imported (and kept) by the threaded one. */
-function memoryOf(backend: BackendWasm): WebAssembly.Memory {
+export function memoryOf(backend: BackendWasm): WebAssembly.Memory {
   const wasm = backend.wasm as unknown as {
     asm: { memory?: WebAssembly.Memory };
     wasmMemory?: WebAssembly.Memory;
@@ -18,6 +18,38 @@ function memoryOf(backend: BackendWasm): WebAssembly.Memory {
   if (memory == null) throw new Error('the kernel pack found no memory on the wasm backend');
   return memory;
 }
+
+/**
+ * Threads beside the calling one that run a loop module's exports on the threaded binary's shared
+ * memory. The binary's own threads cannot: they wait inside its thread pool, which it does not
+ * export, and each has its own function table, where a loop from another module has no place. The
+ * Node loader of that binary (wasm_threads.ts) starts these; the kernel pack itself imports
+ * nothing from Node.
+ */
+export interface LoopThreads {
+  /** How many threads there are beside the calling one. */
+  readonly count: number;
+  /**
+   * Starts `calls[i]` on helper thread i: export `name` of `module` (a module compiled for the
+   * shared memory) called with each call's arguments in turn. Returns at once.
+   */
+  start(module: WebAssembly.Module, name: string, calls: number[][][]): void;
+  /** Blocks until every started helper has finished; throws a helper's error. */
+  wait(): void;
+}
+
+const loopThreads = new WeakMap<BackendWasm, LoopThreads>();
+
+/** Gives the loops of `backend` helper threads (the threaded binary with more than one thread). */
+export function setLoopThreads(backend: BackendWasm, threads: LoopThreads): void {
+  loopThreads.set(backend, threads);
+}
+
+/** The helper threads of `backend`'s loops, if it has any. */
+export const loopThreadsOf = (backend: BackendWasm): LoopThreads | undefined => loopThreads.get(backend);
+
+/** The threads the loops can run on with `backend`: this one and its helpers. */
+export const loopThreadCount = (backend: BackendWasm): number => 1 + (loopThreads.get(backend)?.count ?? 0);
 
 /**
  * One .wat module's loops, compiled for an unshared memory and for the threaded binary's shared
@@ -48,6 +80,30 @@ export class WasmLoops<Exports> {
       );
     }
     return this.instances.get(backend)!;
+  }
+
+  /**
+   * Runs export `name` over `parts`, each a list of calls (argument lists): the first part on this
+   * thread and the others at the same time on the backend's helper threads (at most
+   * `loopThreadCount(backend) - 1` of them). Returns once every part is done. The parts must
+   * write disjoint memory; the loops must be bound (`bind` not null).
+   */
+  runParts(backend: BackendWasm, name: keyof Exports & string, parts: number[][][]): void {
+    const loop = this.bind(backend)![name] as (...args: number[]) => void;
+    const helpers = parts.slice(1);
+    if (helpers.length > 0) {
+      const threads = loopThreads.get(backend);
+      if (threads == null || helpers.length > threads.count) {
+        throw new Error(`${parts.length} parts of ${name} for ${loopThreadCount(backend)} threads`);
+      }
+      threads.start(this.compile(true)!, name, helpers);
+    }
+    try {
+      for (const args of parts[0]) loop(...args);
+    } finally {
+      // The helpers write into tensors this thread may free or reuse once it returns.
+      if (helpers.length > 0) loopThreads.get(backend)!.wait();
+    }
   }
 
   private compile(shared: boolean): WebAssembly.Module | null {
