@@ -66,7 +66,8 @@ export function tuningRounds(tuning: TuningConfig, methods: string[]): [string[]
       throw new Error(`${m}'s knob follows ${followed}, whose knob follows another: one step at most`);
     return followed;
   };
-  return [tuned.filter((m) => !leader(m)), tuned.filter((m) => leader(m))];
+  const followers = tuned.filter((m) => leader(m));
+  return [tuned.filter((m) => !followers.includes(m)), followers];
 }
 
 /** The tuning cells of `tuned` (one round of `tuningRounds`): every candidate on every task, one seed. */
