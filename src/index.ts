@@ -27,6 +27,10 @@ await initBackend('auto');
 export { Random, type RandomState } from './engine/random.js';
 export { buildRecommender, type RecommenderConfig } from './models/recommender.js';
 export { FactorProduct, type FactorProductConfig } from './models/factor_product.js';
+export {
+  FusedBatchNormalization,
+  type FusedBatchNormalizationConfig,
+} from './models/fused_batch_normalization.js';
 export { buildResNet, type ResNetConfig } from './models/resnet.js';
 export * from './data/index.js';
 export { saveModel, loadModel } from './models/io.js';

@@ -91,7 +91,14 @@ export class ModelGraph {
     const chain = this.separators(this.penultimate());
     if (chain.length === 0) return this.penultimate();
     let k = 0;
-    const trailing = ['BatchNormalization', 'Activation', 'ReLU', 'LayerNormalization', 'Flatten'];
+    const trailing = [
+      'BatchNormalization',
+      'FusedBatchNormalization',
+      'Activation',
+      'ReLU',
+      'LayerNormalization',
+      'Flatten',
+    ];
     while (k + 1 < chain.length && trailing.includes(this.layer(chain[k + 1]).getClassName())) k++;
     return chain[k];
   }

@@ -43,6 +43,52 @@ test('a residual net with batch norm round-trips, moving statistics included', a
   await assertSamePredictions(model, tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 3), join(dir, 'resnet'));
 });
 
+test("a model saved with tfjs's BatchNormalization (as earlier versions did) loads, as the fused layer where that computes the same", async () => {
+  const input = tf.input({ shape: [4, 4, 5] });
+  const norm = (name: string, center = true) =>
+    tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, center, name });
+  const first = norm('bn').apply(input) as tf.SymbolicTensor;
+  const model = tf.model({
+    inputs: input,
+    outputs: norm('uncentred', false).apply(first) as tf.SymbolicTensor,
+  });
+  for (const layer of model.layers.slice(1)) {
+    layer.setWeights(
+      layer.getWeights().map((w, i) =>
+        w.add(
+          tf
+            .range(0, 5)
+            .mul(0.1 * (i + 1))
+            .reshape(w.shape),
+        ),
+      ),
+    );
+  }
+  const folder = join(dir, 'tfjs-bn');
+  await assertSamePredictions(model, tf.randomNormal([2, 4, 4, 5], 0, 1, 'float32', 4), folder);
+  const saved = await readFile(join(folder, 'model.json'), 'utf8');
+  assert.equal(saved.match(/"class_name":"BatchNormalization"/g)?.length, 2, 'saved as tfjs names it');
+  const loaded = await loadModel(folder);
+  assert.deepEqual(
+    loaded.layers.map((l) => l.getClassName()),
+    ['InputLayer', 'FusedBatchNormalization', 'BatchNormalization'],
+  );
+  assert.deepEqual(
+    loaded.getLayer('bn').weights.map((w) => w.originalName),
+    ['bn/gamma', 'bn/beta', 'bn/moving_mean', 'bn/moving_variance'],
+  );
+  assert.deepEqual(
+    loaded
+      .getLayer('bn')
+      .getWeights()
+      .map((w) => Array.from(w.dataSync())),
+    model
+      .getLayer('bn')
+      .getWeights()
+      .map((w) => Array.from(w.dataSync())),
+  );
+});
+
 test('saving over an existing model replaces it whole and leaves no temporary files', async () => {
   const parent = join(dir, 'replace');
   const folder = join(parent, 'model');

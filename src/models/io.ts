@@ -7,6 +7,7 @@ import { fileStorage } from '../storage/files.js';
 import { readText, switchFiles, type RunStorage } from '../storage/storage.js';
 // Registers the project's own layer classes, so that every model this module loads can use them.
 import './factor_product.js';
+import { upgradeBatchNormalization } from './fused_batch_normalization.js';
 import { parseJson } from '../util/schema.js';
 import { readOrExplain } from '../storage/files.js';
 
@@ -91,7 +92,9 @@ async function previousWeights(storage: RunStorage): Promise<string | undefined>
  * Loads a tfjs LayersModel from its folder, its `model.json`, or the output folder of
  * `talking-models distill` or `train` (which holds it in `model/`): one saved by `saveModel`, by
  * `model.save`, or by `tensorflowjs_converter` with weights in any number of shard files (the
- * shards of each manifest group hold its weights' bytes in order, cut at any byte).
+ * shards of each manifest group hold its weights' bytes in order, cut at any byte). Its tfjs
+ * BatchNormalization layers load as FusedBatchNormalization where that computes the same
+ * (`upgradeBatchNormalization`), so that models saved before it existed train as fast.
  */
 export async function loadModel(path: string): Promise<LayersModel> {
   const runModel = join(path, 'model', MODEL_JSON);
@@ -121,6 +124,7 @@ export async function loadModel(path: string): Promise<LayersModel> {
         `weights listed in ${MODEL_JSON}, found ${weightData.byteLength}`,
     );
   }
+  upgradeBatchNormalization(parsed.modelTopology);
   try {
     return await tf.loadLayersModel(
       tf.io.fromMemory({

@@ -1,5 +1,6 @@
 import { tf, type LayersModel, type SymbolicTensor } from '../engine/tf.js';
 import { Random } from '../engine/random.js';
+import { FusedBatchNormalization } from './fused_batch_normalization.js';
 
 /** A CIFAR-style residual network of experiments.md (ResNet-20: 3 blocks a stage; ResNet-8: 1). */
 export interface ResNetConfig {
@@ -34,7 +35,7 @@ export function buildResNet(config: ResNetConfig): LayersModel {
       })
       .apply(x) as SymbolicTensor;
   const bn = (x: SymbolicTensor, name: string) =>
-    tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name }).apply(x) as SymbolicTensor;
+    new FusedBatchNormalization({ momentum: 0.9, epsilon: 1e-5, name }).apply(x) as SymbolicTensor;
   const relu = (x: SymbolicTensor, name: string) =>
     tf.layers.activation({ activation: 'relu', name }).apply(x) as SymbolicTensor;
 

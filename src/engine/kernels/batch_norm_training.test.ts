@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tf, type Tensor } from '../tf.js';
+import { initBackend } from '../backend.js';
+import { batchNormInTraining } from './batch_norm_training.js';
+import { assertClose, assertWasmMatchesCpu } from '../../../test/support/backends.js';
+
+const EPSILON = 1e-3;
+
+/** Inputs of one case: x far from zero mean and unit variance, so that normalizing matters. */
+function inputs(shape: number[]): [Tensor, Tensor, Tensor, Tensor] {
+  const channels = shape[shape.length - 1];
+  return [
+    tf.randomNormal(shape, 0.7, 2.5, 'float32', 1),
+    tf.randomUniform([channels], 0.5, 2, 'float32', 2),
+    tf.randomNormal([channels], 0, 1, 'float32', 3),
+    tf.randomNormal(shape, 0, 1, 'float32', 4),
+  ];
+}
+
+/** Output, mean, variance and the gradients of sum(output * dy) by x, gamma and beta. */
+function run(
+  normalize: (x: Tensor, gamma: Tensor, beta: Tensor) => { output: Tensor; mean: Tensor; variance: Tensor },
+  [x, gamma, beta, dy]: Tensor[],
+): Tensor[] {
+  const { output, mean, variance } = normalize(x, gamma, beta);
+  const grads = tf.grads((a: Tensor, g: Tensor, b: Tensor) => normalize(a, g, b).output.mul(dy).sum())([
+    x,
+    gamma,
+    beta,
+  ]);
+  return [output, mean, variance, ...grads];
+}
+
+const fused = (x: Tensor, gamma: Tensor, beta: Tensor) => batchNormInTraining(x, gamma, beta, EPSILON);
+
+/** tfjs-layers' composition in training: tf.moments, then tf.batchNorm, differentiated op by op. */
+function composed(x: Tensor, gamma: Tensor, beta: Tensor) {
+  const axes = x.shape.slice(0, -1).map((_, axis) => axis);
+  const { mean, variance } = tf.moments(x, axes);
+  return { output: tf.batchNorm(x, mean, variance, beta, gamma, EPSILON), mean, variance };
+}
+
+const NAMES = ['output', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'];
+
+// Ranks 2 to 4; channel counts that are not multiples of 4; sizes on both sides of the per-channel
+// kernels' threshold (4096 elements).
+const SHAPES = [
+  [4, 8, 8, 19],
+  [16, 16, 16, 16],
+  [600, 8],
+  [5, 40, 30],
+  [3, 5],
+];
+
+for (const shape of SHAPES) {
+  test(`batch norm in training on [${shape}]: values and gradients equal tfjs's composition (cpu)`, async () => {
+    await initBackend('cpu');
+    tf.tidy(() => {
+      const data = inputs(shape);
+      const [actual, expected] = [run(fused, data), run(composed, data)];
+      // Sums of up to ~4000 values, taken in another order and factored differently.
+      expected.forEach((e, i) =>
+        assertClose(actual[i].dataSync(), e.dataSync(), { atol: 1e-5, rtol: 1e-4 }, NAMES[i]),
+      );
+    });
+  });
+
+  test(`batch norm in training on [${shape}]: values and gradients on wasm match cpu`, async () => {
+    await assertWasmMatchesCpu(() => run(fused, inputs(shape)), { atol: 1e-4, rtol: 1e-4 }, `[${shape}]`);
+  });
+}
+
+test('batch norm in training leaves no tensor behind but its results, and refuses mismatched gamma', async () => {
+  await initBackend('cpu');
+  const [x, gamma, beta] = inputs([4, 3, 3, 5]);
+  const before = tf.memory().numTensors;
+  const grads = tf.grads((a: Tensor) => {
+    const { output, mean, variance } = fused(a, gamma, beta);
+    tf.dispose([mean, variance]);
+    return output.sum();
+  })([x]);
+  tf.dispose(grads);
+  const { output, mean, variance } = fused(x, gamma, beta);
+  tf.dispose([output, mean, variance]);
+  assert.equal(tf.memory().numTensors, before, 'tensors left behind');
+  assert.throws(
+    () => batchNormInTraining(x, tf.ones([4]), beta, EPSILON),
+    /gamma and beta of shape \[5\].*gamma \[4\]/,
+  );
+});
