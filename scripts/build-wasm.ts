@@ -26,6 +26,7 @@ const kernel = (wat: string, constant: string): WatModule => ({
 export const WAT_MODULES: WatModule[] = [
   kernel('optimizer_updates', 'OPTIMIZER_UPDATES'),
   kernel('conv_filter_gradient', 'CONV_FILTER_GRADIENT'),
+  kernel('batch_norm_training', 'BATCH_NORM_TRAINING'),
 ];
 
 const fileName = (path: string) => path.split(/[\\/]/).pop()!;

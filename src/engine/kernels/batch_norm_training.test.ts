@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { tf, type Tensor } from '../tf.js';
 import { initBackend } from '../backend.js';
 import { batchNormInTraining } from './batch_norm_training.js';
+import { BATCH_NORM_CENTRE, BATCH_NORM_INPUT_GRADIENT, BATCH_NORM_SUMS } from './batch_norm_kernels.js';
 import { assertClose, assertWasmMatchesCpu } from '../../../test/support/backends.js';
 
 const EPSILON = 1e-3;
@@ -43,12 +44,14 @@ function composed(x: Tensor, gamma: Tensor, beta: Tensor) {
 
 const NAMES = ['output', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'];
 
-// Ranks 2 to 4; channel counts that are not multiples of 4; sizes on both sides of the per-channel
-// kernels' threshold (4096 elements).
+// Ranks 2 to 4; sizes on both sides of the threshold of the per-channel kernels and of the
+// gradient's loops (4096 elements); channel counts the loops take (multiples of 4: [16, 16, 16,
+// 16], [600, 8]), leave to tf ops (19, 30), and that the loops split unevenly over 2 or 3 threads (8, 20).
 const SHAPES = [
   [4, 8, 8, 19],
   [16, 16, 16, 16],
   [600, 8],
+  [50, 10, 10, 20],
   [5, 40, 30],
   [3, 5],
 ];
@@ -88,4 +91,25 @@ test('batch norm in training leaves no tensor behind but its results, and refuse
     () => batchNormInTraining(x, tf.ones([4]), beta, EPSILON),
     /gamma and beta of shape \[5\].*gamma \[4\]/,
   );
+});
+
+test('on wasm, the loops run where channels are a multiple of 4, and tf ops elsewhere', async () => {
+  await initBackend('wasm');
+  const kernels = async (shape: number[]) => {
+    const data = inputs(shape);
+    const profile = await tf.profile(() => tf.dispose(run(fused, data)));
+    tf.dispose(data);
+    return new Set(profile.kernels.map((k) => k.name));
+  };
+  for (const shape of [
+    [16, 16, 16, 16],
+    [600, 8],
+  ]) {
+    const names = await kernels(shape);
+    for (const loop of [BATCH_NORM_CENTRE, BATCH_NORM_SUMS, BATCH_NORM_INPUT_GRADIENT]) {
+      assert.ok(names.has(loop), `[${shape}]: ${loop} ran`);
+    }
+  }
+  const names = await kernels([4, 8, 8, 19]);
+  assert.ok(!names.has(BATCH_NORM_CENTRE) && !names.has(BATCH_NORM_SUMS), '19 channels: tf ops');
 });

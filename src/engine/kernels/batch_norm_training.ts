@@ -1,12 +1,20 @@
 import { tf, type Tensor } from '../tf.js';
+import {
+  BATCH_NORM_CENTRE,
+  BATCH_NORM_INPUT_GRADIENT,
+  BATCH_NORM_SUMS,
+  canFuseBatchNorm,
+} from './batch_norm_kernels.js';
 
 /**
  * Batch normalization in training (statistics of the batch, over every axis but the last) as one
  * op with a closed-form gradient. tfjs-layers composes it from `tf.moments` and `tf.batchNorm`, so
  * a training step records about a dozen kernels per layer and differentiates each of them: the
  * moments' gradients alone tile and multiply full tensors several times. Here the tape holds one
- * node, and the gradient is two per-channel sums and one element-wise map (on the wasm backend
- * each of these runs the kernel pack's fast per-channel kernels; other backends run the same ops).
+ * node, and the gradient is two per-channel sums and one element-wise map. On the wasm backend
+ * the statistics take two passes over x (the mean, then x - mean with the sums of its squares),
+ * the normalization one, and the gradient two (SIMD loops of batch_norm_kernels.ts and the kernel
+ * pack's per-channel kernels); other backends run tf ops.
  */
 
 export interface BatchStatistics {
@@ -38,12 +46,20 @@ export function batchNormInTraining(
   }
   const axes = x.shape.slice(0, -1).map((_, axis) => axis);
   const count = x.size / channels;
+  const fused = canFuseBatchNorm(x);
   let statistics: [Tensor, Tensor] | undefined;
   const normalize = tf.customGrad((input, scale, offset, save) => {
     const [xs, g, b] = [input, scale, offset] as Tensor[];
     const mean = tf.mean(xs, axes);
-    const centred = tf.sub(xs, mean);
-    const variance = tf.mean(tf.square(centred), axes);
+    let centred: Tensor;
+    let variance: Tensor;
+    if (fused) {
+      const [deviations, squareSum] = tf.engine().runKernel(BATCH_NORM_CENTRE, { x: xs, mean }) as Tensor[];
+      [centred, variance] = [deviations, tf.div(squareSum, count)];
+    } else {
+      centred = tf.sub(xs, mean);
+      variance = tf.mean(tf.square(centred), axes);
+    }
     const inverseDeviation = tf.rsqrt(tf.add(variance, epsilon));
     // The op runs in a tidy of its own: the statistics leave it kept, for the caller to dispose.
     statistics = [tf.keep(mean), tf.keep(variance)];
@@ -51,7 +67,7 @@ export function batchNormInTraining(
     (save as (tensors: Tensor[]) => void)([centred, g, inverseDeviation]);
     return {
       value: tf.batchNorm(xs, mean, variance, b, g, epsilon),
-      gradFunc: (dy: Tensor, saved: Tensor[]) => gradients(dy, saved, axes, count),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => gradients(dy, saved, axes, count, fused),
     };
   });
   const output = normalize(x, gamma, beta);
@@ -69,14 +85,24 @@ function gradients(
   [centred, gamma, inverseDeviation]: Tensor[],
   axes: number[],
   count: number,
+  fused: boolean,
 ): Tensor[] {
-  const dySum = tf.sum(dy, axes);
-  const centredSum = tf.sum(tf.mul(dy, centred), axes);
+  const [dySum, centredSum] = fused
+    ? (tf.engine().runKernel(BATCH_NORM_SUMS, { dy, centred }) as Tensor[])
+    : [tf.sum(dy, axes), tf.sum(tf.mul(dy, centred), axes)];
   const dyScale = tf.mul(gamma, inverseDeviation);
   const centredScale = tf.neg(
     tf.div(tf.mul(tf.mul(dyScale, tf.square(inverseDeviation)), centredSum), count),
   );
   const shift = tf.neg(tf.div(tf.mul(dyScale, dySum), count));
-  const dx = tf.add(tf.mul(dy, dyScale), tf.add(tf.mul(centred, centredScale), shift));
+  const dx = fused
+    ? (tf.engine().runKernel(BATCH_NORM_INPUT_GRADIENT, {
+        dy,
+        centred,
+        a: dyScale,
+        b: centredScale,
+        d: shift,
+      }) as Tensor)
+    : tf.add(tf.mul(dy, dyScale), tf.add(tf.mul(centred, centredScale), shift));
   return [dx, tf.mul(centredSum, inverseDeviation), dySum];
 }

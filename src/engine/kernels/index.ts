@@ -1,3 +1,4 @@
+import { registerBatchNormKernels } from './batch_norm_kernels.js';
 import { registerBroadcastGradients } from './broadcast_gradients.js';
 import { registerChannelAffine } from './channel_affine.js';
 import { registerChannelSums } from './channel_sums.js';
@@ -32,4 +33,5 @@ export function registerWasmKernels(): void {
   registerSharedIdentity();
   registerBroadcastGradients();
   registerOptimizerUpdates();
+  registerBatchNormKernels();
 }
