@@ -38,6 +38,73 @@ test('FactorProduct multiplies the leading factors of the two vectors and passes
   assert.deepEqual(Array.from(bare.dataSync()), [4, 10, 18, -2, 2, -6]);
 });
 
+test('FactorProduct with members multiplies each member its own factors, then passes the extras on', async () => {
+  await initBackend('cpu');
+  // Two members of width 2 with one factor each: user vectors [a1 a2 | b1 b2], item vectors
+  // [c1 c2 | d1 d2], one extra.
+  const x = tf.tensor2d([
+    [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [-1, 0.5, 2, 3, -2, 4, 0.5, -3, 7],
+  ]);
+  const layer = new FactorProduct({ width: 2, factors: 1, members: 2 });
+  const out = layer.apply(x) as tf.Tensor;
+  assert.deepEqual(out.shape, [2, 3]);
+  assert.deepEqual(layer.computeOutputShape([null, 9] as tf.Shape), [null, 3]);
+  assert.deepEqual(Array.from(out.dataSync()), [1 * 5, 3 * 7, 9, -1 * -2, 2 * 0.5, 7]);
+  const all = new FactorProduct({ width: 2, factors: 2, members: 2 }).apply(
+    x.slice([0, 0], [-1, 8]),
+  ) as tf.Tensor;
+  assert.deepEqual(Array.from(all.dataSync()), [5, 12, 21, 32, 2, 2, 1, -9]);
+  assert.throws(
+    () => new FactorProduct({ width: 2, factors: 1, members: 2, name: 'f' }).apply(tf.zeros([2, 7])),
+    /FactorProduct "f": expected an input of at least 2 x 4 features .*2 members of width 2.* got 7/,
+  );
+  assert.throws(
+    () => new FactorProduct({ width: 2, factors: 1, members: 0 }),
+    /members must be a positive integer, got 0/,
+  );
+});
+
+test('FactorProduct keeps its member count through its config; a config without one is one member', async () => {
+  await initBackend('cpu');
+  const x = tf.tensor2d([[1, 2, 3, 4, 5, 6, 7, 8, 9]]);
+  const layer = new FactorProduct({ width: 2, factors: 1, members: 2, name: 'factors' });
+  const config = layer.getConfig();
+  assert.equal(config.members, 2);
+  const again = FactorProduct.fromConfig(FactorProduct, config) as FactorProduct;
+  assert.deepEqual(Array.from((again.apply(x) as tf.Tensor).dataSync()), [5, 21, 9]);
+  // Saved before members existed: width, factors and name only.
+  const old = FactorProduct.fromConfig(FactorProduct, {
+    name: 'factors',
+    trainable: true,
+    width: 4,
+    factors: 2,
+  }) as FactorProduct;
+  assert.equal(old.getConfig().members, 1);
+  assert.deepEqual(Array.from((old.apply(x) as tf.Tensor).dataSync()), [1 * 5, 2 * 6, 9]);
+});
+
+test('a model saved before FactorProduct had members loads as one member, with the same predictions', async () => {
+  await initBackend('cpu');
+  const model = buildRecommender({ ...hybrid, hidden: [] });
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (saved) => {
+      artifacts = saved;
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(saved) };
+    }),
+  );
+  const topology = artifacts!.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } };
+  const factors = topology.config.layers.find((l) => l.config.name === 'factors')!;
+  assert.equal(factors.config.members, 1);
+  delete factors.config.members;
+  const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
+  assert.deepEqual(
+    Array.from((loaded.predict([users(), items()]) as tf.Tensor).dataSync()),
+    Array.from((model.predict([users(), items()]) as tf.Tensor).dataSync()),
+  );
+});
+
 test('FactorProduct refuses factors beyond the vectors and an input too narrow, by name', async () => {
   await initBackend('cpu');
   assert.throws(

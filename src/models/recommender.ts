@@ -19,6 +19,12 @@ export interface RecommenderConfig {
    * term, `FactorProduct`); 0 or absent for none.
    */
   factors?: number;
+  /**
+   * Room for this many factorisations side by side (default 1), for `assembleMembers`: every layer
+   * holds all members (the embeddings and biases are this many times wider, `factors` has all
+   * their products). Given at all, it needs a pure factorisation: `factors` and no tower.
+   */
+  members?: number;
   seed: number;
   name?: string;
   /**
@@ -39,6 +45,8 @@ export interface RecommenderConfig {
  * concatenation when there are both. The output is the rating, shape [batch, 1].
  */
 export function buildRecommender(config: RecommenderConfig): LayersModel {
+  const members = config.members ?? 1;
+  if (config.members !== undefined) checkMembers(config);
   const random = new Random(config.seed);
   const init = () => tf.initializers.glorotUniform({ seed: random.seedInt() });
   const embeddingInit = () =>
@@ -48,7 +56,7 @@ export function buildRecommender(config: RecommenderConfig): LayersModel {
     const vectors = tf.layers
       .embedding({
         inputDim: count,
-        outputDim: config.embedding,
+        outputDim: members * config.embedding,
         embeddingsInitializer: embeddingInit(),
         name: `${name}_embedding`,
       })
@@ -57,7 +65,12 @@ export function buildRecommender(config: RecommenderConfig): LayersModel {
   };
   const bias = (name: 'user' | 'item', ids: tf.SymbolicTensor, count: number) => {
     const value = tf.layers
-      .embedding({ inputDim: count, outputDim: 1, embeddingsInitializer: 'zeros', name: `${name}_bias` })
+      .embedding({
+        inputDim: count,
+        outputDim: members,
+        embeddingsInitializer: 'zeros',
+        name: `${name}_bias`,
+      })
       .apply(ids) as tf.SymbolicTensor;
     return tf.layers.flatten({ name: `${name}_bias_value` }).apply(value) as tf.SymbolicTensor;
   };
@@ -74,7 +87,12 @@ export function buildRecommender(config: RecommenderConfig): LayersModel {
   });
   const heads: tf.SymbolicTensor[] = [];
   if (config.factors) {
-    const product = new FactorProduct({ width: config.embedding, factors: config.factors, name: 'factors' });
+    const product = new FactorProduct({
+      width: config.embedding,
+      factors: config.factors,
+      members,
+      name: 'factors',
+    });
     heads.push(product.apply(concat) as tf.SymbolicTensor);
   }
   if (config.hidden.length > 0 || heads.length === 0) heads.push(h);
@@ -89,8 +107,20 @@ export function buildRecommender(config: RecommenderConfig): LayersModel {
     name: 'rating',
   });
   const rating = output.apply(penultimate) as tf.SymbolicTensor;
-  if (config.factors) startAsFactorisation(output, config.factors + (config.biases ? 2 : 0));
+  if (config.factors) startAsFactorisation(output, members * (config.factors + (config.biases ? 2 : 0)));
   return tf.model({ inputs: [user.ids, item.ids], outputs: rating, name: config.name });
+}
+
+function checkMembers(config: RecommenderConfig): void {
+  const { members, factors, hidden } = config;
+  if (!Number.isInteger(members) || members! < 1)
+    throw new Error(`buildRecommender: members must be a positive integer, got ${members}`);
+  if (!factors || hidden.length > 0) {
+    throw new Error(
+      `buildRecommender: members need a pure factorisation (factors > 0, hidden: []), ` +
+        `got factors ${factors ?? 0} and hidden [${hidden.join(', ')}]`,
+    );
+  }
 }
 
 /**
