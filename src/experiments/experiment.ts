@@ -23,7 +23,14 @@ export interface TeacherSpec {
   fingerprint(): Promise<string>;
   /** What it is trained on, for the log. */
   describe: string;
-  build(): LayersModel;
+  /** Builds the teacher, or with `members` the member of that 0-based index. */
+  build(member: number): LayersModel;
+  /**
+   * A teacher that is the mean of `count` separately trained models: member k is built by
+   * `build(k)` and trained as one teacher would be, with training seed `training.seed + k`, and
+   * `assemble` makes one model of them all. Absent: one model.
+   */
+  members?: { count: number; assemble(models: LayersModel[]): LayersModel };
   task: TaskKind;
   data: { train: TensorDataset; validation: TensorDataset };
   training: TrainingInput;

@@ -240,6 +240,22 @@ export function costTable(result: Pick<ResultFile, 'rows' | 'tuning' | 'seconds'
   ];
 }
 
+/** Each teacher's pre-training as the teacher cache has it: epochs and validation, each member's too. */
+function pretrainingLines(teacher: ResultFile['teacher']): string[] {
+  return Object.entries(teacher.pretraining ?? {}).map(([id, info]) => {
+    const head = `- Teacher pre-training (${id}): `;
+    if (!info.members)
+      return `${head}${info.epochs} epochs, validation ${teacher.metric} ${fmt(info.validation)}`;
+    const each = info.members.map(
+      (m) => `${fmt(m.validation)} (training seed ${m.seed}, ${m.epochs} epochs)`,
+    );
+    return (
+      `${head}the mean of ${info.members.length} members trained separately; validation ${teacher.metric} ` +
+      `of each member ${each.join(', ')}; of their mean ${fmt(info.validation)}`
+    );
+  });
+}
+
 /**
  * report.md: the headline (does talking lead the best other method, by a paired interval), the
  * test table with the teacher's reference, the ranking with paired leads, the paired differences
@@ -276,6 +292,7 @@ export function renderReport(result: ResultFile, title: string, plots: string[])
     `- Dataset: ${result.dataset}; backend: ${result.backend}; quick: ${result.quick}`,
     `- Started ${result.started}; wall time ${(result.seconds / 60).toFixed(1)} minutes`,
     `- Teacher test ${metric} on ${result.teacher.on}: ${fmt(result.teacher.value)}`,
+    ...pretrainingLines(result.teacher),
     '',
     '```json',
     JSON.stringify(result.config, null, 2),

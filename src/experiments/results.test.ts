@@ -123,3 +123,30 @@ test("the cost table sums each method's training time in its tuning candidates a
   assert.match(costTable(result)[2], /10\.0 minutes of wall time/);
   assert.match(renderReport(result, 'x', []), /## Cost/);
 });
+
+test("the report gives each teacher's pre-training: each member's validation and their mean's", () => {
+  const result = resultFile([row('student', 'A', 0, 1)]);
+  const teacher = {
+    ...result.teacher,
+    members: 2,
+    pretraining: {
+      'all genres': {
+        epochs: 25,
+        validation: 0.90121,
+        members: [
+          { seed: 0, epochs: 12, validation: 0.9031 },
+          { seed: 1, epochs: 13, validation: 0.9024 },
+        ],
+      },
+      'without Action': { epochs: 11, validation: 0.9123 },
+    },
+  };
+  const report = renderReport({ ...result, teacher }, 't', []);
+  assert.match(
+    report,
+    /- Teacher pre-training \(all genres\): the mean of 2 members trained separately; validation rmse of each member 0\.9031 \(training seed 0, 12 epochs\), 0\.9024 \(training seed 1, 13 epochs\); of their mean 0\.9012/,
+  );
+  assert.match(report, /- Teacher pre-training \(without Action\): 11 epochs, validation rmse 0\.9123/);
+  // Results of versions before the pre-training was recorded render without it.
+  assert.doesNotMatch(renderReport(result, 't', []), /Teacher pre-training/);
+});

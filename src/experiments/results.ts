@@ -1,6 +1,7 @@
 import { better } from '../distill/evaluate.js';
 import type { EpochRecord } from '../distill/history.js';
 import type { TuningChoice } from './tuning.js';
+import type { TeacherInfo } from './teachers.js';
 
 /** One trained and evaluated cell: a method on a task with a seed (experiments.md's rows). */
 export interface ResultRow {
@@ -41,8 +42,19 @@ export interface ResultFile {
   command: string;
   started: string;
   seconds: number;
-  /** The teacher's test metric `on` its own test data, and on each task where it applies. */
-  teacher: { metric: 'rmse' | 'accuracy'; value: number; on: string; byTask: Record<string, number> };
+  /**
+   * The teacher's test metric `on` its own test data, and on each task where it applies; how many
+   * separately trained members it averages, and each teacher's pre-training by id (absent in
+   * results of older versions).
+   */
+  teacher: {
+    metric: 'rmse' | 'accuracy';
+    value: number;
+    on: string;
+    byTask: Record<string, number>;
+    members?: number;
+    pretraining?: Record<string, TeacherInfo>;
+  };
   /** Each tuned method's candidates and choice (protocol revision 2); absent when tuning is off. */
   tuning?: { seed: number; choices: TuningChoice[] };
   rows: ResultRow[];

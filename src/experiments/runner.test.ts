@@ -108,7 +108,12 @@ test('every cell starts from the pristine teacher, measured before any cell, eve
   assert.deepEqual(cells, Array(4).fill(`cell ${pristine}`));
   assert.ok(lines.includes('epoch of teacher'), 'the pre-training is logged as the teacher');
   assert.ok(!lines.includes('epoch of student'));
-  assert.equal(JSON.parse(await readFile(join(root, 'pristine', 'results.json'), 'utf8')).teacher.value, 1);
+  const { teacher } = JSON.parse(await readFile(join(root, 'pristine', 'results.json'), 'utf8'));
+  assert.equal(teacher.value, 1);
+  // The teacher's pre-training as the cache has it goes into results.json beside its metric.
+  assert.equal(teacher.members, 1);
+  assert.deepEqual(Object.keys(teacher.pretraining), ['one']);
+  assert.ok(teacher.pretraining.one.epochs >= 1 && teacher.pretraining.one.validation > 0);
 });
 
 test('a cell that changes the kept teacher stops the run, naming the teacher', async () => {

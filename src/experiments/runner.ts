@@ -76,7 +76,10 @@ export async function runExperiment(
     for (const task of experiment.tasks) await teachers.get(experiment.teacherFor(task));
     const teacher = settings.worker
       ? undefined
-      : experiment.teacherMetric((task) => teachers.loaded(experiment.teacherFor(task)));
+      : {
+          ...experiment.teacherMetric((task) => teachers.loaded(experiment.teacherFor(task))),
+          ...teachers.pretraining(),
+        };
     const train = (stage: Stage, plan: CellKey[], setupOf: (cell: CellKey) => CellSetup) =>
       runCells(settings, stage, plan, cells, (cell) =>
         teachers.lend(experiment.teacherFor(cell.task), (model) =>

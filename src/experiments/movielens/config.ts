@@ -14,22 +14,44 @@ interface RecommenderShape {
   factors?: number;
 }
 
+const shapeOf = (shape: RecommenderShape) =>
+  z.strictObject({
+    embedding: z.number().int().positive().default(shape.embedding),
+    hidden: z.array(z.number().int().positive()).default(shape.hidden),
+    biases: z.boolean().default(shape.biases ?? false),
+    factors: z
+      .number()
+      .int()
+      .min(0)
+      .default(shape.factors ?? 0),
+  });
+
+/** Refines a shape: the factors are leading dimensions of the vectors. */
+const factorsWithinEmbedding = <T extends z.ZodType<{ factors: number; embedding: number }>>(shape: T) =>
+  shape.refine((r) => r.factors <= r.embedding, {
+    path: ['factors'],
+    message: 'factors must be at most embedding: they are dimensions of the user and item vectors',
+  });
+
 /** A recommender's shape (see `buildRecommender`), defaulting to `shape`. */
-const recommender = (shape: RecommenderShape) =>
-  z
-    .strictObject({
-      embedding: z.number().int().positive().default(shape.embedding),
-      hidden: z.array(z.number().int().positive()).default(shape.hidden),
-      biases: z.boolean().default(shape.biases ?? false),
-      factors: z
-        .number()
-        .int()
-        .min(0)
-        .default(shape.factors ?? 0),
-    })
-    .refine((r) => r.factors <= r.embedding, {
-      path: ['factors'],
-      message: 'factors must be at most embedding: they are dimensions of the user and item vectors',
+const recommender = (shape: RecommenderShape) => factorsWithinEmbedding(shapeOf(shape)).prefault({});
+
+const MEMBERS = 'members must be a positive integer (how many factorisations are trained and averaged)';
+
+/**
+ * A teacher's shape: a recommender, or with `members` the mean of that many of them, trained
+ * separately with consecutive training seeds (docs/experiment-choices.md says why).
+ */
+const teacher = (shape: RecommenderShape) =>
+  factorsWithinEmbedding(
+    shapeOf(shape).extend({
+      members: z.number({ error: MEMBERS }).int({ error: MEMBERS }).positive({ error: MEMBERS }).default(1),
+    }),
+  )
+    .refine((r) => r.members === 1 || (r.factors > 0 && r.hidden.length === 0), {
+      path: ['members'],
+      message:
+        'more than one member needs a pure factorisation (factors > 0, hidden: []): the members are averaged inside one factorisation graph',
     })
     .prefault({});
 
@@ -67,7 +89,7 @@ export const movielensGenreSchema = fields({
   /** Protocol revision 2's power: 5 seeds. */
   seeds: z.number().int().min(1).default(5),
   /** Biased matrix factorisation: experiments.md's 64-dimensional embeddings, user and item biases. */
-  teacher: recommender({ embedding: 64, hidden: [], biases: true, factors: 64 }),
+  teacher: teacher({ embedding: 64, hidden: [], biases: true, factors: 64 }),
   student: recommender({ embedding: 8, hidden: [32, 16] }),
   /** takd's assistant: between teacher and student in every dimension. */
   assistant: recommender({ embedding: 24, hidden: [96, 48] }),

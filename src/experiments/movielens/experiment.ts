@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { LayersModel } from '../../engine/tf.js';
 import { buildRecommender } from '../../models/recommender.js';
+import { assembleMembers } from '../../models/assemble_members.js';
 import { locateDataset } from '../../data/download.js';
 import { loadMovieLens } from '../../data/movielens/load.js';
 import { excludeGenre, filterGenre, ratingsDataset, type Ratings } from '../../data/movielens/ratings.js';
@@ -63,6 +64,8 @@ export async function openMovielensGenre(
   const testOf = (teacher: LayersModel, r: Ratings) =>
     evaluate(teacher, ratingsDataset(r), 'regression', { clip }).value;
 
+  // The teacher's own shape; with members, the teacher is the mean of that many of it.
+  const { members, ...teacherShape } = config.teacher;
   // Variants were validated with the config; distill() validates again and fills defaults.
   const methodInput = (method: string) => methodOf(method, config.variants);
   /**
@@ -74,7 +77,9 @@ export async function openMovielensGenre(
     setup: {
       // A new release may build or train teachers differently: never reuse another version's.
       version: packageVersion(),
-      model: config.teacher,
+      model: teacherShape,
+      // Only with more than one, so that a teacher of one member keeps its cache key.
+      ...(members === 1 ? {} : { members }),
       training: config.teacherTraining,
       dataset: config.dataset,
       split: config.split,
@@ -87,8 +92,22 @@ export async function openMovielensGenre(
     describe:
       `on ${ratings.train.rating.length} training ratings` +
       (without === undefined ? ' of all genres' : ` of every movie not flagged ${without}`),
-    build: () =>
-      recommender(config.teacher, config.teacherTraining.seed, 'teacher', meanRating(ratings.train)),
+    build: (member) =>
+      recommender(teacherShape, config.teacherTraining.seed + member, 'teacher', meanRating(ratings.train)),
+    members:
+      members === 1
+        ? undefined
+        : {
+            count: members,
+            assemble: (models) =>
+              assembleMembers(models, {
+                users: data.users,
+                items: data.items,
+                ...teacherShape,
+                seed: 0,
+                name: 'teacher',
+              }),
+          },
     task: 'regression',
     data: { train: ratingsDataset(ratings.train), validation: ratingsDataset(ratings.validation) },
     training: { ...config.teacherTraining, clip },
