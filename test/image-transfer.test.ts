@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { resolveThreads } from '../src/engine/backend.js';
 import { runCli } from './support/cli.js';
 import { writeImageFolder } from './support/image_folder.js';
+import { kdAndFollowerTuning } from './support/tuning.js';
 import { skipWithoutRealData } from './support/real_data.js';
 
 let root: string;
@@ -28,23 +29,7 @@ before(async () => {
   };
   await writeFile(configFile, JSON.stringify(tiny));
   await writeFile(join(root, 'cifar.json'), JSON.stringify({ ...tiny, teacherPerClass: 30 }));
-  const alpha = (a: number) => ({ method: { alpha: a } });
-  await writeFile(
-    join(root, 'tuned.json'),
-    JSON.stringify({
-      ...tiny,
-      tuning: {
-        knobs: {
-          kd: { knob: 'alpha', candidates: { '0.25': alpha(0.25), '0.9': alpha(0.9) } },
-          'talking+kd': {
-            knob: 'reading',
-            follows: { method: 'kd', settings: { alpha: 'weights.kd' } },
-            candidates: { none: { method: { reading: 'none' } } },
-          },
-        },
-      },
-    }),
-  );
+  await writeFile(join(root, 'tuned.json'), JSON.stringify({ ...tiny, tuning: kdAndFollowerTuning }));
 });
 after(() => rm(root, { recursive: true, force: true }));
 
@@ -161,9 +146,12 @@ test('--jobs 2 tunes, then trains the rows, in two worker processes with the sam
   assert.match(
     parallel.stdout,
     /\[worker \d\] .*kd_0\.9__cat_dog__seed0: validation accuracy/,
-    'a tuning cell, which reads no test data',
+    'a tuning cell shows the validation metric that chooses',
   );
-  assert.match(parallel.stdout, /\[worker \d\] .*kd__cat_dog__seed0: test accuracy/);
+  assert.match(
+    parallel.stdout,
+    /\[worker \d\] .*kd__cat_dog__seed0: test accuracy \S+ \(taken from the tuning cell kd@0\.(25|9), not trained again\)/,
+  );
   assert.doesNotMatch(parallel.stdout, /done before, kept/, 'the workers just ran every cell');
   const result = async (out: string) => {
     const { rows, tuning } = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));

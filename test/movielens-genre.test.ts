@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { cliArgs, runCli } from './support/cli.js';
 import { writeMovieLensFixture } from './support/movielens.js';
+import { kdAndFollowerTuning } from './support/tuning.js';
 
 const run = runCli;
 const cli = cliArgs;
@@ -230,6 +231,58 @@ test('every cell gets the pristine teacher: a fine-tuning method changes neither
   assert.equal(kd(after), kd(alone));
 });
 
+test("a row at the tuning seed is its method's chosen tuning cell: equal to the row trained, and the run trains fewer cells", async () => {
+  const config = join(root, 'reuse.json');
+  await writeFile(config, JSON.stringify({ tuning: kdAndFollowerTuning }));
+  const out = join(root, 'reuse');
+  const args = [
+    ...common(out).filter((a) => a !== '--no-tuning'),
+    ...['--methods', 'student,kd,talking+kd,kd-random-teacher', '--config', config],
+  ];
+  const first = await run(args);
+  // 6 candidates (kd 2 x 2 genres, talking+kd 1 x 2) and 16 rows, of which kd's and talking+kd's
+  // at seed 0 are their tuning cells: 18 cells train instead of 22.
+  assert.equal((first.stdout.match(/best epoch \d+ of \d+/g) ?? []).length, 18);
+  const taken = first.stdout.match(
+    /\S+: test RMSE \S+ \(taken from the tuning cell \S+, not trained again\)/g,
+  );
+  assert.deepEqual(
+    taken?.map((line) => line.split(':')[0]).sort(),
+    ['kd__Action__seed0', 'kd__Comedy__seed0', 'talking_kd__Action__seed0', 'talking_kd__Comedy__seed0'],
+    'neither the control nor student (untuned) nor seed 1 is taken',
+  );
+  type Cell = { row: Record<string, unknown> & { value: number | null }; history: unknown[] };
+  const cellFile = (id: string) => join(out, 'cells', `${id}.json`);
+  const readCell = async (id: string) => JSON.parse(await readFile(cellFile(id), 'utf8')) as Cell;
+  const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+  const chosen = (m: string) =>
+    result.tuning.choices.find((c: { method: string }) => c.method === m).chosen.replace(/[^\w.-]+/g, '_');
+  const pairs = ['Action', 'Comedy'].flatMap((g) => [
+    [`kd__${g}__seed0`, `kd_${chosen('kd')}__${g}__seed0`],
+    [`talking_kd__${g}__seed0`, `talking_kd_${chosen('talking+kd')}__${g}__seed0`],
+  ]);
+  const reused = await Promise.all(pairs.map(([row]) => readCell(row)));
+  assert.ok(reused.every((c) => typeof c.row.tuningCell === 'string' && c.row.value! > 0));
+
+  // The same rows trained: their tuning cells lose the test metric (as cells written before
+  // tuning cells recorded one), and the rows train again on --resume.
+  for (const [row, tuningCell] of pairs) {
+    const cell = await readCell(tuningCell);
+    await writeFile(cellFile(tuningCell), JSON.stringify({ ...cell, row: { ...cell.row, value: null } }));
+    await rm(cellFile(row));
+  }
+  const again = await run([...args, '--resume']);
+  assert.equal((again.stdout.match(/best epoch \d+ of \d+/g) ?? []).length, 4, 'only those rows train');
+  assert.doesNotMatch(again.stdout, /taken from the tuning cell/);
+  for (const [index, [row]] of pairs.entries()) {
+    const trained = await readCell(row);
+    assert.equal(trained.row.tuningCell, undefined);
+    const same = (c: Cell) => ({ ...c.row, seconds: 0, tuningCell: undefined });
+    assert.deepEqual(same(trained), same(reused[index]), `${row}: validation, test, epochs, fits`);
+    assert.deepEqual(trained.history, reused[index].history, `${row}: the learning curve`);
+  }
+});
+
 /** The error of a run that must fail, with what it printed. */
 const failure = (args: string[]) =>
   run(args).then(
@@ -246,7 +299,12 @@ test('a bad genre, method or config file fails before any training, naming what 
   assert.match(genre.stderr, /Unknown genre "Westrn" in ml-100k; expected one of/);
   const method = await failure(args(['--genres', 'Action', '--methods', 'student,dkd']));
   assert.match(method.stderr, /method "dkd": dkd is defined for classification only/);
-  for (const { stdout } of [genre, method]) assert.doesNotMatch(stdout, /pre-training|epoch/);
+  const tuningTask = await failure(args(['--genres', 'Action,Drama', '--tuning-tasks', 'Drama,Comedy']));
+  assert.match(
+    tuningTask.stderr,
+    /Invalid movielens-genre config: tuning\.tasks: "Comedy" is not a task of this run; its tasks are Action, Drama/,
+  );
+  for (const { stdout } of [genre, method, tuningTask]) assert.doesNotMatch(stdout, /pre-training|epoch/);
   assert.ok(!existsSync(join(root, 'untouched-cache', 'teachers')), 'no teacher was trained or cached');
 
   const file = (name: string, text: string) => {

@@ -38,6 +38,7 @@ interface CommonFlags {
   quick?: boolean;
   resume?: boolean;
   tuning: boolean;
+  tuningTasks?: string;
   out?: string;
   jobs: number;
   worker?: WorkerSlot;
@@ -119,6 +120,10 @@ function addCommonOptions(
       '--no-tuning',
       "run every method at its defaults, without choosing each method's main knob on validation first",
     )
+    .option(
+      '--tuning-tasks <list>',
+      "comma-separated tasks whose mean validation metric chooses each method's knob (config tuning.tasks; default: every task)",
+    )
     .option('--out <dir>', 'output folder', defaultOut)
     .option(
       '--jobs <n>',
@@ -148,6 +153,7 @@ async function commonInput(
   if (flags.methods) input.methods = list(flags.methods);
   if (flags.seeds) input.seeds = flags.seeds;
   if (!flags.tuning) input.tuning = { ...(input.tuning as object), enabled: false };
+  if (flags.tuningTasks) input.tuning = { ...(input.tuning as object), tasks: list(flags.tuningTasks) };
   if (flags.epochs) {
     for (const key of ['training', 'teacherTraining'])
       input[key] = { ...(input[key] as object), epochs: flags.epochs };

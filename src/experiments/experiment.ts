@@ -35,8 +35,6 @@ export interface TeacherSpec {
 export interface CellRun {
   outDir: string;
   events: TrainingEvents;
-  /** Whether the cell reads its test data: a tuning candidate is chosen on validation and never does. */
-  test: boolean;
   /** The run's fits shared between methods (kd's teacher head), for distill(). */
   sharedFits: SharedFits;
 }

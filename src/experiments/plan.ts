@@ -4,6 +4,7 @@ import { cellId, type CellKey, type CellStore } from './cells.js';
 import type { ExperimentProgress } from './progress.js';
 import { preliminaryFits, type CellRecord } from './results.js';
 import type { WorkerSlot } from './workers.js';
+import { isCandidate } from './tuning.js';
 import type { BackendName } from '../engine/backend.js';
 
 /**
@@ -65,28 +66,29 @@ export async function runPlan(
     await cells.put(key, record);
     const { row } = record;
     const metric = row.metric === 'rmse' ? 'RMSE' : 'accuracy';
-    const score = Number.isNaN(row.value)
+    // A tuning candidate shows its validation metric, which chooses; its test metric waits for the report.
+    const score = isCandidate(key.method)
       ? `validation ${metric} ${row.validation.toFixed(4)}`
       : `test ${metric} ${row.value.toFixed(4)}`;
-    progress.cellEnd(
-      index,
-      plan.length,
-      `${cellId(key)}: ${score} (best epoch ${row.bestEpoch} of ${row.epochs}, ${row.seconds.toFixed(1)} s)`,
-    );
+    const how = row.tuningCell
+      ? `taken from the tuning cell ${row.tuningCell}, not trained again`
+      : `best epoch ${row.bestEpoch} of ${row.epochs}, ${row.seconds.toFixed(1)} s`;
+    progress.cellEnd(index, plan.length, `${cellId(key)}: ${score} (${how})`);
   }
   return plan.flatMap((key) => cells.get(key) ?? []);
 }
 
 /**
- * A finished cell: its test metric (NaN, null in JSON, for a tuning candidate, which never reads
- * the test data), the validation of its restored epoch and its learning curve.
+ * A finished cell: its test metric (a tuning candidate's too, so that it can stand for its row at
+ * the tuning seed; the choice never reads it), the validation of its restored epoch and its
+ * learning curve.
  */
-export function cellRecord(key: CellKey, test: Metric | undefined, result: DistillResult): CellRecord {
+export function cellRecord(key: CellKey, test: Metric, result: DistillResult): CellRecord {
   return {
     row: {
       ...key,
-      metric: test?.metric ?? result.validation!.metric,
-      value: test?.value ?? NaN,
+      metric: test.metric,
+      value: test.value,
       validation: result.validation?.value ?? NaN,
       epochs: result.epochs,
       bestEpoch: result.bestEpoch,

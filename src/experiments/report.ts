@@ -221,14 +221,20 @@ function preliminaryTable(rows: ResultRow[], tasks: string[]): string[] {
 export function costTable(result: Pick<ResultFile, 'rows' | 'tuning' | 'seconds'>): string[] {
   const methods = [...new Set(result.rows.map((r) => r.method))];
   const tuning = (m: string) => result.tuning?.choices.find((c) => c.method === m)?.seconds ?? 0;
-  const rows = (m: string) => result.rows.filter((r) => r.method === m).reduce((a, r) => a + r.seconds, 0);
+  // A row taken from its tuning cell did not train again: its seconds are in that cell's, under tuning.
+  const trained = result.rows.filter((r) => !r.tuningCell);
+  const taken = result.rows.length - trained.length;
+  const rows = (m: string) => trained.filter((r) => r.method === m).reduce((a, r) => a + r.seconds, 0);
   const total = methods.reduce((a, m) => a + tuning(m) + rows(m), 0);
   if (!total) return [];
   const min = (s: number) => (s / 60).toFixed(1);
   return [
     '## Cost',
     '',
-    `Training minutes summed over cells (the teacher's pre-training, cached, is not counted); the run took ${min(result.seconds)} minutes of wall time.`,
+    `Training minutes summed over cells (the teacher's pre-training, cached, is not counted); the run took ${min(result.seconds)} minutes of wall time.` +
+      (taken
+        ? ` ${taken} row${taken > 1 ? 's' : ''} at the tuning seed ${taken > 1 ? 'are' : 'is'} the chosen candidate's tuning cell, taken without training again: counted under tuning only.`
+        : ''),
     '',
     '| method | tuning | rows | share |',
     '|---|---|---|---|',
@@ -263,7 +269,9 @@ export function renderReport(result: ResultFile, title: string, plots: string[])
     ...section(studentTable(result.rows, methods, tasks)),
     ...section(controlsTable(result.rows, methods)),
     ...section(preliminaryTable(result.rows, tasks)),
-    ...section(result.tuning ? tuningTable(result.tuning.choices, result.tuning.seed) : []),
+    ...section(
+      result.tuning ? tuningTable(result.tuning.choices, result.tuning.seed, result.tuning.tasks) : [],
+    ),
     ...section(costTable(result)),
     '',
     '## Plots',

@@ -111,6 +111,7 @@ test("the cost table sums each method's training time in its tuning candidates a
     seconds: 600,
     tuning: {
       seed: 0,
+      tasks: ['A'],
       choices: [{ method: 'talking', knob: 'reading', candidates: [], chosen: 'none', seconds: 180 }],
     },
   };
@@ -121,5 +122,12 @@ test("the cost table sums each method's training time in its tuning candidates a
     '| all | 3.0 | 7.0 | 100% |',
   ]);
   assert.match(costTable(result)[2], /10\.0 minutes of wall time/);
+  assert.doesNotMatch(costTable(result)[2], /taken/);
   assert.match(renderReport(result, 'x', []), /## Cost/);
+
+  // talking's seed-1 row taken from its tuning cell (its 3 minutes are in tuning's 3) is not counted again.
+  const taken = { ...timed('talking', 1, 180), tuningCell: 'talking@none' };
+  const reused = { ...result, rows: [...result.rows, taken] };
+  assert.deepEqual(costTable(reused).slice(-3), costTable(result).slice(-3));
+  assert.match(costTable(reused)[2], /1 row at the tuning seed is the chosen candidate's tuning cell/);
 });

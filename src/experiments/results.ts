@@ -20,6 +20,12 @@ export interface ResultRow {
    * shows here.
    */
   preliminary?: Record<string, number>;
+  /**
+   * Set on a row not trained but taken from this tuning cell (its method's chosen candidate on the
+   * same task and seed: the same training, bit for bit). Its seconds are that cell's, counted
+   * under tuning in the report's cost table.
+   */
+  tuningCell?: string;
 }
 
 export interface SummaryRow {
@@ -43,8 +49,11 @@ export interface ResultFile {
   seconds: number;
   /** The teacher's test metric `on` its own test data, and on each task where it applies. */
   teacher: { metric: 'rmse' | 'accuracy'; value: number; on: string; byTask: Record<string, number> };
-  /** Each tuned method's candidates and choice (protocol revision 2); absent when tuning is off. */
-  tuning?: { seed: number; choices: TuningChoice[] };
+  /**
+   * Each tuned method's candidates and choice (protocol revision 2), and the tasks whose mean
+   * validation chose; absent when tuning is off.
+   */
+  tuning?: { seed: number; tasks: string[]; choices: TuningChoice[] };
   rows: ResultRow[];
   summary: SummaryRow[];
 }

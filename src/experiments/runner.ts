@@ -8,13 +8,16 @@ import { planCells, runCells, runHeader, type ExperimentSettings, type Stage } f
 import {
   candidateSetup,
   chooseCandidates,
+  rowFromTuningCell,
   rowSetup,
+  rowTuningCell,
   tuningPlan,
   tuningRounds,
+  tuningTasks,
   type CellSetup,
   type TuningChoice,
 } from './tuning.js';
-import type { ResultFile } from './results.js';
+import type { CellRecord, ResultFile } from './results.js';
 import { Teachers } from './teachers.js';
 import { portableConfig } from '../util/paths.js';
 import { checkTask, parseMethodConfig, type MethodInput } from '../distill/methods/registry.js';
@@ -36,23 +39,33 @@ function checkMethods(experiment: Experiment, candidates: CellKey[]): void {
     check(method, candidateSetup(experiment.tuning, method, experiment.methodInput, [])!.method);
 }
 
-/** The chosen candidate of each method of `tuned`, from the finished tuning cells. */
-function choose(experiment: Experiment, cells: CellStore, tuned: string[], earlier: TuningChoice[] = []) {
+/**
+ * The chosen candidate of each method of `tuned`, from the finished tuning cells on `tasks`. Only
+ * their validation metric and seconds reach the choice: never the test metric they also hold.
+ */
+function choose(
+  experiment: Experiment,
+  cells: CellStore,
+  tuned: string[],
+  tasks: string[],
+  earlier: TuningChoice[] = [],
+) {
   const { tuning } = experiment;
   const metric = experiment.task === 'regression' ? 'rmse' : 'accuracy';
   const cell = (method: string, task: string) => {
     const found = cells.get({ method, task, seed: tuning.seed });
     if (!found) throw new Error(`the tuning cell ${method} on ${task} has not run`);
-    return found.row;
+    return { validation: found.row.validation, seconds: found.row.seconds };
   };
-  return chooseCandidates(tuning, tuned, experiment.tasks, metric, cell, earlier);
+  return chooseCandidates(tuning, tuned, tasks, metric, cell, earlier);
 }
 
 /**
  * Runs an experiment: opens it (its data and every check, before anything trains), gets each
- * teacher (pre-trained or from the cache) and measures it, trains the tuning candidates, chooses
- * each method's value on validation (a method whose knob follows another's after it), then trains
- * every row cell with its method's choice. Only
+ * teacher (pre-trained or from the cache) and measures it, trains the tuning candidates on the
+ * tuning tasks, chooses each method's value on validation (a method whose knob follows another's
+ * after it), then trains every row cell with its method's choice, except a row that its chosen
+ * candidate's tuning cell already is (see rowTuningCell). Only
  * cells not already finished train, each with a copy of its task's teacher, here or in worker
  * processes. Writes results.json, report.md and the plots. A worker process trains the cells it claims of
  * one stage and returns nothing.
@@ -65,8 +78,9 @@ export async function runExperiment(
   const experiment = await open(settings);
   const { tuning, methodInput } = experiment;
   const [leaders, followers] = tuningRounds(tuning, experiment.methods);
-  const candidates = tuningPlan(tuning, leaders, experiment.tasks);
-  const followerCandidates = tuningPlan(tuning, followers, experiment.tasks);
+  const tunedOn = tuningTasks(tuning, experiment.tasks, experiment.suite);
+  const candidates = tuningPlan(tuning, leaders, tunedOn);
+  const followerCandidates = tuningPlan(tuning, followers, tunedOn);
   checkMethods(experiment, [...candidates, ...followerCandidates]);
   const cells = await openCells(settings.outDir, experiment.config, settings.resume || !!settings.worker);
   const sharedFits = sharedFitsIn(join(settings.outDir, SHARED_FITS));
@@ -77,37 +91,60 @@ export async function runExperiment(
     const teacher = settings.worker
       ? undefined
       : experiment.teacherMetric((task) => teachers.loaded(experiment.teacherFor(task)));
-    const train = (stage: Stage, plan: CellKey[], setupOf: (cell: CellKey) => CellSetup) =>
-      runCells(settings, stage, plan, cells, (cell) =>
-        teachers.lend(experiment.teacherFor(cell.task), (model) =>
+    // Every cell, tuning candidates included, records its test metric, so that a candidate can
+    // stand for its row at the tuning seed; the choice reads only validation (see choose).
+    const train = (
+      stage: Stage,
+      plan: CellKey[],
+      setupOf: (cell: CellKey) => CellSetup,
+      taken: (cell: CellKey) => CellRecord | undefined = () => undefined,
+    ) =>
+      runCells(settings, stage, plan, cells, async (cell) => {
+        const record = taken(cell);
+        if (record) return record;
+        return teachers.lend(experiment.teacherFor(cell.task), (model) =>
           experiment.runCell(cell, setupOf(cell), model, {
             outDir: join(settings.outDir, 'runs', cellId(cell)),
             events: settings.progress.training,
-            test: stage === 'rows',
             sharedFits,
           }),
-        ),
-      );
+        );
+      });
     await train('tuning', candidates, (cell) => candidateSetup(tuning, cell.method, methodInput, [])!);
     if (settings.worker?.stage === 'tuning') return undefined;
-    const leaderChoices = choose(experiment, cells, leaders);
+    const leaderChoices = choose(experiment, cells, leaders, tunedOn);
     await train('follower-tuning', followerCandidates, (cell) =>
       candidateSetup(tuning, cell.method, methodInput, leaderChoices)!,
     );
     if (settings.worker?.stage === 'follower-tuning') return undefined;
-    const choices = [...leaderChoices, ...choose(experiment, cells, followers, leaderChoices)];
+    const choices = [...leaderChoices, ...choose(experiment, cells, followers, tunedOn, leaderChoices)];
     for (const choice of choices)
       settings.progress.message(
         `tuned ${choice.method}: ${choice.knob} = ${choice.chosen}${choice.follows ? ` (with ${choice.follows})` : ''}`,
       );
     const plan = planCells(experiment.tasks, experiment.methods, experiment.seeds);
-    const records = await train('rows', plan, (cell) => rowSetup(tuning, choices, cell.method, methodInput));
+    // A row at the tuning seed is its method's chosen tuning cell when their setups match: taken, not trained again.
+    const fromTuning = (row: CellKey) => {
+      const key = rowTuningCell(tuning, choices, row, tunedOn, methodInput);
+      const record = key && cells.get(key);
+      return record ? rowFromTuningCell(record, row) : undefined;
+    };
+    const records = await train(
+      'rows',
+      plan,
+      (cell) => rowSetup(tuning, choices, cell.method, methodInput),
+      fromTuning,
+    );
     if (!records || !teacher) return undefined;
     const header = runHeader(settings, { ...experiment, config: portableConfig(experiment.config), started });
     return await writeOutputs(
       settings.outDir,
       experiment.title,
-      { ...header, teacher, ...(tuning.enabled ? { tuning: { seed: tuning.seed, choices } } : {}) },
+      {
+        ...header,
+        teacher,
+        ...(tuning.enabled ? { tuning: { seed: tuning.seed, tasks: tunedOn, choices } } : {}),
+      },
       records,
     );
   } finally {

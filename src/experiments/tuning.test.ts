@@ -8,10 +8,13 @@ import {
   chosenPatch,
   DEFAULT_KNOBS,
   mergePatch,
+  rowFromTuningCell,
+  rowTuningCell,
   tuningPlan,
   tuningRounds,
   tuningSchema,
   tuningTable,
+  tuningTasks,
 } from './tuning.js';
 
 const tuning = tuningSchema.parse({
@@ -74,7 +77,7 @@ test("a knob that follows another method's tunes after it, and its candidates an
     reading: 'concat',
   });
   assert.match(
-    tuningTable([kdChoice, choice], 0).join('\n'),
+    tuningTable([kdChoice, choice], 0, ['A']).join('\n'),
     /\| talking\+kd \| reading \(with kd's alpha = 0\.25\) \|/,
   );
   const chain = tuningSchema.parse({
@@ -118,10 +121,10 @@ test('the candidate with the best mean validation over tasks is chosen, and cont
     seconds: 1,
   }));
   assert.equal(accuracy[0].chosen, '0.25');
-  assert.match(
-    tuningTable(choices, 0).join('\n'),
-    /\| kd \| alpha \| 0\.25: 0\.9000, \*\*0\.9: 0\.8750\*\* \|/,
-  );
+  const report = tuningTable(choices, 0, ['A', 'B']).join('\n');
+  assert.match(report, /\| kd \| alpha \| 0\.25: 0\.9000, \*\*0\.9: 0\.8750\*\* \|/);
+  assert.match(report, /mean validation metric over the tasks A, B at seed 0/, 'it says which tasks chose');
+  assert.doesNotMatch(report, /test/i, 'validation only');
 });
 
 test('a patch merges into nested configs without dropping the fields it does not name', () => {
@@ -165,4 +168,101 @@ test('every default candidate is a valid config of its method, and no method get
       tuningSchema.parse({ knobs: { kd: { knob: 'a', candidates: { 1: {}, 2: {}, 3: {}, 4: {}, 5: {} } } } }),
     /between 1 and 4 candidates/,
   );
+});
+
+test('tuning.tasks chooses on a subset of the tasks, in the run order; an unknown task names the option and the tasks', () => {
+  const tasks = ['A', 'B', 'C'];
+  assert.deepEqual(tuningTasks(tuning, tasks, 'fake'), tasks, 'every task by default');
+  const subset = tuningSchema.parse({ ...tuning, tasks: ['C', 'A'] });
+  assert.deepEqual(tuningTasks(subset, tasks, 'fake'), ['A', 'C']);
+  assert.deepEqual(
+    tuningPlan(subset, ['kd'], tuningTasks(subset, tasks, 'fake')).map((k) => `${k.task}/${k.method}`),
+    ['A/kd@0.25', 'A/kd@0.9', 'C/kd@0.25', 'C/kd@0.9'],
+  );
+  assert.throws(
+    () => tuningTasks(tuningSchema.parse({ tasks: ['A', 'Western'] }), tasks, 'movielens-genre'),
+    /^Error: Invalid movielens-genre config: tuning\.tasks: "Western" is not a task of this run; its tasks are A, B, C$/,
+  );
+  assert.throws(() => tuningSchema.parse({ tasks: [] }), /at least 1|too small|>=1/i);
+  assert.equal(
+    'tasks' in tuningSchema.parse({}),
+    false,
+    'absent unless given, so that configs without it keep their hash and their cells',
+  );
+});
+
+test("choices read only the tuning cells' validation: their test metric changes nothing", () => {
+  const cells = (test: (m: string) => number) => (m: string, t: string) =>
+    // The callback hands over a whole row, as a stored cell is; the choice must not look at `value`.
+    ({ validation: m.endsWith('0.9') ? 0.5 : 0.6, seconds: 1, value: test(m), task: t }) as never;
+  const choose = (test: (m: string) => number) =>
+    chooseCandidates(tuning, ['kd'], ['A', 'B'], 'rmse', cells(test));
+  const a = choose(() => 1);
+  assert.equal(a[0].chosen, '0.9');
+  assert.deepEqual(
+    choose((m) => (m.endsWith('0.9') ? 9 : 0)),
+    a,
+  );
+});
+
+test("a row at the tuning seed is its method's chosen tuning cell only when the setups match", () => {
+  const inputs: Record<string, object> = {
+    kd: { name: 'kd' },
+    'kd-random-teacher': { name: 'kd', teacher: { init: 'random' } },
+    'talking+kd': { name: 'talking+kd' },
+    'talking+kd-random-teacher': { name: 'talking+kd', teacher: { init: 'random' } },
+  };
+  const methodInput = (m: string) => inputs[m] as never;
+  const kdChoice = { method: 'kd', knob: 'alpha', candidates: [], chosen: '0.9', seconds: 0 };
+  const followerChoice = { ...kdChoice, method: 'talking+kd', knob: 'reading', chosen: 'concat' };
+  const choices = [kdChoice, followerChoice];
+  const of = (method: string, task = 'A', seed = 0, tasks = ['A', 'B']) =>
+    rowTuningCell(following, choices, { method, task, seed }, tasks, methodInput);
+  assert.deepEqual(of('kd'), { method: 'kd@0.9', task: 'A', seed: 0 });
+  assert.deepEqual(
+    of('talking+kd', 'B'),
+    { method: 'talking+kd@concat', task: 'B', seed: 0 },
+    "a follower's candidate ran with the same leader's choice as its row",
+  );
+  assert.equal(of('kd', 'A', 1), undefined, 'another seed is another training');
+  assert.equal(of('kd', 'C', 0, ['A', 'B']), undefined, 'a task the candidates did not run on');
+  assert.equal(
+    of('kd-random-teacher'),
+    undefined,
+    "a control's teacher is random: not its method's candidate",
+  );
+  assert.equal(of('student'), undefined, 'no choice, no tuning cell');
+  assert.equal(
+    of('talking+kd-random-teacher'),
+    undefined,
+    "a follower's control takes the follower's choice and kd's, but its teacher differs",
+  );
+});
+
+test('a reused row is its tuning cell under the row name, marked; a tuning cell without a test metric is not used', () => {
+  const tuningCell = {
+    row: {
+      method: 'kd@0.9',
+      task: 'A',
+      seed: 0,
+      metric: 'rmse' as const,
+      value: 0.91,
+      validation: 0.9,
+      epochs: 7,
+      bestEpoch: 5,
+      seconds: 12,
+      preliminary: {},
+    },
+    history: [
+      { label: 'student', phase: 'main', epoch: 1, validation: { metric: 'rmse' as const, value: 0.9 } },
+    ],
+  };
+  const key = { method: 'kd', task: 'A', seed: 0 };
+  assert.deepEqual(rowFromTuningCell(tuningCell, key), {
+    row: { ...tuningCell.row, method: 'kd', tuningCell: 'kd@0.9' },
+    history: tuningCell.history,
+  });
+  // Cells written before tuning cells recorded a test metric hold null (NaN in JSON) there.
+  const old = JSON.parse(JSON.stringify({ ...tuningCell, row: { ...tuningCell.row, value: NaN } }));
+  assert.equal(rowFromTuningCell(old, key), undefined);
 });

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { better } from '../distill/evaluate.js';
 import type { CellKey } from './cells.js';
+import type { CellRecord } from './results.js';
+import { canonicalJson } from '../util/canonical_json.js';
 import { METHOD_NAMES, METHODS, type MethodInput } from '../distill/methods/registry.js';
 import { knobSchema, type Candidate, type Knob } from '../distill/methods/knob.js';
 
@@ -25,6 +27,11 @@ export const tuningSchema = z
     /** The one seed the candidates are compared with. */
     seed: z.number().int().min(0).default(0),
     /**
+     * The tasks whose mean validation metric chooses (absent: every task of the run). Optional
+     * without a default, so that a config that leaves it out keeps its hash (and its cells).
+     */
+    tasks: z.array(z.string().min(1)).min(1).optional(),
+    /**
      * Knobs by method name, replacing the defaults as a whole; a method without one runs at its
      * defaults, a control with its method's choice.
      */
@@ -45,11 +52,29 @@ export function mergePatch<T extends Record<string, unknown>>(base: T, patch: Re
   return out as T;
 }
 
+/**
+ * The tasks the candidates run and are compared on: `tuning.tasks` in the run's order, or every
+ * task. A name that is not a task of the run is an error naming the option and the tasks.
+ */
+export function tuningTasks(tuning: TuningConfig, tasks: string[], suite: string): string[] {
+  if (!tuning.tasks) return tasks;
+  const unknown = tuning.tasks.filter((t) => !tasks.includes(t));
+  if (unknown.length)
+    throw new Error(
+      `Invalid ${suite} config: tuning.tasks: ${unknown.map((t) => `"${t}"`).join(', ')} ` +
+        `${unknown.length > 1 ? 'are not tasks' : 'is not a task'} of this run; its tasks are ${tasks.join(', ')}`,
+    );
+  return tasks.filter((t) => tuning.tasks!.includes(t));
+}
+
 /** The method a row stands for: a control `<m>-random-teacher` is tuned as `m`. */
 export const tunedAs = (method: string) => method.replace(/-random-teacher$/, '');
 
 /** A tuning cell's method name: the method and the candidate's label. */
 export const candidateMethod = (method: string, label: string) => `${method}@${label}`;
+
+/** Whether a cell's method names a tuning candidate (method names hold no `@`). */
+export const isCandidate = (cellMethod: string) => cellMethod.includes('@');
 
 /**
  * The methods of a run that tune (each with a knob, once, a control counted as its method), in two
@@ -70,7 +95,7 @@ export function tuningRounds(tuning: TuningConfig, methods: string[]): [string[]
   return [tuned.filter((m) => !followers.includes(m)), followers];
 }
 
-/** The tuning cells of `tuned` (one round of `tuningRounds`): every candidate on every task, one seed. */
+/** The tuning cells of `tuned` (one round of `tuningRounds`): every candidate on every task of `tasks` (see `tuningTasks`), one seed. */
 export function tuningPlan(tuning: TuningConfig, tuned: string[], tasks: string[]): CellKey[] {
   return tasks.flatMap((task) =>
     tuned.flatMap((method) =>
@@ -186,8 +211,8 @@ export function candidateSetup(
   methodInput: (method: string) => MethodInput,
   choices: TuningChoice[],
 ): CellSetup | undefined {
+  if (!isCandidate(cellMethod)) return undefined;
   const at = cellMethod.indexOf('@');
-  if (at < 0) return undefined;
   const method = cellMethod.slice(0, at);
   const candidate = tuning.knobs[method]?.candidates[cellMethod.slice(at + 1)];
   if (!candidate) throw new Error(`"${cellMethod}" names no tuning candidate`);
@@ -212,15 +237,51 @@ export function chosenPatch(tuning: TuningConfig, choices: TuningChoice[], metho
   return withFollowed(tuning, choices, base, tuning.knobs[base].candidates[choice.chosen]);
 }
 
+/**
+ * The tuning cell that is row `row`'s very training: its method's chosen candidate on the row's
+ * task, when the row runs at the tuning seed on a task of `tasks` (see `tuningTasks`) with the same
+ * setup as the candidate. A cell's student, data, batches and augmentation depend only on the
+ * cell's seed, and nothing draws randomness from a row's name or a candidate's label, so the
+ * two train bit for bit alike. The setups are compared, not assumed: a control (its teacher is
+ * random) differs from its method's candidate, and a follower matches only with the same leader's
+ * choice.
+ */
+export function rowTuningCell(
+  tuning: TuningConfig,
+  choices: TuningChoice[],
+  row: CellKey,
+  tasks: string[],
+  methodInput: (method: string) => MethodInput,
+): CellKey | undefined {
+  const choice = choices.find((c) => c.method === tunedAs(row.method));
+  if (!choice || row.seed !== tuning.seed || !tasks.includes(row.task)) return undefined;
+  const method = candidateMethod(choice.method, choice.chosen);
+  const same =
+    canonicalJson(candidateSetup(tuning, method, methodInput, choices)) ===
+    canonicalJson(rowSetup(tuning, choices, row.method, methodInput));
+  return same ? { method, task: row.task, seed: row.seed } : undefined;
+}
+
+/**
+ * Row `key` taken from the record of its tuning cell (see `rowTuningCell`), marked as such; or
+ * undefined when that cell holds no test metric (written before tuning cells recorded one), and
+ * the row must train.
+ */
+export function rowFromTuningCell(tuningCell: CellRecord, key: CellKey): CellRecord | undefined {
+  const { row, history } = tuningCell;
+  if (typeof row.value !== 'number' || Number.isNaN(row.value)) return undefined;
+  return { row: { ...row, ...key, tuningCell: row.method }, history };
+}
+
 /** The report's tuning section: candidates with their validation means, the chosen one in bold. */
-export function tuningTable(choices: TuningChoice[], seed: number): string[] {
+export function tuningTable(choices: TuningChoice[], seed: number, tasks: string[]): string[] {
   if (!choices.length) return [];
   const fmt = (v: number) => (Number.isNaN(v) ? '–' : v.toFixed(4));
   return [
     '## Tuning',
     '',
-    `Each method's main knob, chosen from at most four candidates by the mean validation metric over the tasks ` +
-      `at seed ${seed}; controls run with their method's choice, and a method whose knob follows another's ` +
+    `Each method's main knob, chosen from at most four candidates by the mean validation metric over ` +
+      `${tasks.length > 1 ? 'the tasks' : 'the task'} ${tasks.join(', ')} at seed ${seed}; controls run with their method's choice, and a method whose knob follows another's ` +
       `runs its candidates with that method's choice (in brackets). The chosen value is in bold.`,
     '',
     '| method | knob | candidates (validation) |',

@@ -194,9 +194,7 @@ export async function openImageTransfer(
         events: run.events,
         sharedFits: run.sharedFits,
       });
-      const accuracy = run.test
-        ? evaluate(student, targetTest, 'classification', { transform: preprocess })
-        : undefined;
+      const accuracy = evaluate(student, targetTest, 'classification', { transform: preprocess });
       student.dispose();
       assistant.dispose();
       return cellRecord(cell, accuracy, result);

@@ -161,9 +161,7 @@ export async function openMovielensGenre(
         events: run.events,
         sharedFits: run.sharedFits,
       });
-      const test = run.test
-        ? evaluate(student, ratingsDataset(genre.test), 'regression', { clip })
-        : undefined;
+      const test = evaluate(student, ratingsDataset(genre.test), 'regression', { clip });
       student.dispose();
       assistant.dispose();
       return cellRecord(key, test, result);
