@@ -13,7 +13,7 @@ before(() => initBackend('cpu'));
 
 test('E1 defaults: a biased factorisation teacher with weight decay, the student as experiments.md has it', () => {
   const config = parseMovielensGenreConfig({});
-  assert.deepEqual(config.teacher, { embedding: 64, hidden: [], biases: true, factors: 64, members: 1 });
+  assert.deepEqual(config.teacher, { embedding: 64, hidden: [], biases: true, factors: 64, members: 4 });
   assert.deepEqual(config.student, { embedding: 8, hidden: [32, 16], biases: false, factors: 0 });
   assert.equal(config.teacherTraining.optimizer.weightDecay, 3e-4);
   // --quick replaces teacherTraining whole: it must keep the teacher's optimizer.
@@ -42,8 +42,10 @@ test('factors beyond the embedding are refused by field', () => {
   );
 });
 
-test('teacher.members: a positive integer, default 1, only for a pure factorisation; students have none', () => {
-  assert.equal(parseMovielensGenreConfig({ teacher: { members: 4 } }).teacher.members, 4);
+test('teacher.members: a positive integer, default 4 for a pure factorisation and 1 for any other shape; students have none', () => {
+  assert.equal(parseMovielensGenreConfig({ teacher: { members: 2 } }).teacher.members, 2);
+  assert.equal(parseMovielensGenreConfig({ teacher: { hidden: [16] } }).teacher.members, 1);
+  assert.equal(parseMovielensGenreConfig({ teacher: { factors: 0 } }).teacher.members, 1);
   for (const members of [0, -1, 1.5, '2', null]) {
     assert.throws(
       () => parseMovielensGenreConfig({ teacher: { members } }),
@@ -68,7 +70,7 @@ test('teacher.members: a positive integer, default 1, only for a pure factorisat
 test("every ablation's layer pairs cut E1's default teacher, one of members, and the student where the graph separates", () => {
   const config = parseMovielensGenreConfig({});
   const { members, ...shape } = config.teacher;
-  assert.equal(members, 1);
+  assert.equal(members, 4);
   const member = (seed: number) => buildRecommender({ users: 6, items: 5, ...shape, seed });
   const graphs = {
     teacher: new ModelGraph(member(1)),

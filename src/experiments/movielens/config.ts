@@ -38,17 +38,26 @@ const recommender = (shape: RecommenderShape) => factorsWithinEmbedding(shapeOf(
 
 const MEMBERS = 'members must be a positive integer (how many factorisations are trained and averaged)';
 
+/** Members of a pure factorisation teacher when the config does not say: docs/experiment-choices.md chose 4 on validation. */
+const DEFAULT_MEMBERS = 4;
+
+const isPureFactorisation = (r: { factors: number; hidden: number[] }) =>
+  r.factors > 0 && r.hidden.length === 0;
+
 /**
  * A teacher's shape: a recommender, or with `members` the mean of that many of them, trained
- * separately with consecutive training seeds (docs/experiment-choices.md says why).
+ * separately with consecutive training seeds (docs/experiment-choices.md says why). Without
+ * `members`, a pure factorisation has DEFAULT_MEMBERS and any other shape one, so that a config
+ * that changes the teacher's layers needs no second change.
  */
 const teacher = (shape: RecommenderShape) =>
   factorsWithinEmbedding(
     shapeOf(shape).extend({
-      members: z.number({ error: MEMBERS }).int({ error: MEMBERS }).positive({ error: MEMBERS }).default(1),
+      members: z.number({ error: MEMBERS }).int({ error: MEMBERS }).positive({ error: MEMBERS }).optional(),
     }),
   )
-    .refine((r) => r.members === 1 || (r.factors > 0 && r.hidden.length === 0), {
+    .transform((r) => ({ ...r, members: r.members ?? (isPureFactorisation(r) ? DEFAULT_MEMBERS : 1) }))
+    .refine((r) => r.members === 1 || isPureFactorisation(r), {
       path: ['members'],
       message:
         'more than one member needs a pure factorisation (factors > 0, hidden: []): the members are averaged inside one factorisation graph',
