@@ -111,11 +111,15 @@ export function buildRecommender(config: RecommenderConfig): LayersModel {
   return tf.model({ inputs: [user.ids, item.ids], outputs: rating, name: config.name });
 }
 
+/** Whether a recommender shape is a factorisation and nothing else: the only shape that can have members. */
+export const isPureFactorisation = (shape: Pick<RecommenderConfig, 'factors' | 'hidden'>): boolean =>
+  !!shape.factors && shape.hidden.length === 0;
+
 function checkMembers(config: RecommenderConfig): void {
   const { members, factors, hidden } = config;
   if (!Number.isInteger(members) || members! < 1)
     throw new Error(`buildRecommender: members must be a positive integer, got ${members}`);
-  if (!factors || hidden.length > 0) {
+  if (!isPureFactorisation(config)) {
     throw new Error(
       `buildRecommender: members need a pure factorisation (factors > 0, hidden: []), ` +
         `got factors ${factors ?? 0} and hidden [${hidden.join(', ')}]`,

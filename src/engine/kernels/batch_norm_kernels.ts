@@ -1,9 +1,8 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf, type Tensor } from '../tf.js';
-import { splitEvenly } from './conv_gradients.js';
 import { Scratch } from './scratch.js';
 import { overrideWasmKernel, type WasmKernelArgs } from './wasm_backend.js';
-import { heapPointer, loopThreadCount, WasmLoops } from './wasm_loops.js';
+import { heapPointer, loopThreadCount, splitEvenly, WasmLoops } from './wasm_loops.js';
 import { BATCH_NORM_TRAINING_SHARED_WASM, BATCH_NORM_TRAINING_WASM } from './batch_norm_training_wasm.js';
 
 /**

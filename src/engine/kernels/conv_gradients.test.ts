@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf.js';
 import { initBackend } from '../backend.js';
-import { splitEvenly } from './conv_gradients.js';
 import { loopThreadsOf, setLoopThreads } from './wasm_loops.js';
 import { assertWasmMatchesCpu } from '../../../test/support/backends.js';
 import { tinyResNet } from '../../../test/support/models.js';
@@ -111,23 +110,6 @@ for (const { size, batch, widths } of [
     );
   });
 }
-
-test('splitEvenly gives contiguous ranges differing by at most one, never an empty one', () => {
-  assert.deepEqual(splitEvenly(7, 2), [
-    [0, 3],
-    [3, 4],
-  ]);
-  assert.deepEqual(splitEvenly(7, 3), [
-    [0, 2],
-    [2, 2],
-    [4, 3],
-  ]);
-  assert.deepEqual(splitEvenly(2, 3), [
-    [0, 1],
-    [1, 1],
-  ]);
-  assert.deepEqual(splitEvenly(5, 1), [[0, 5]]);
-});
 
 // 3x3 taps of 3 channels are 27 filter rows, 7 blocks of 4: 3 + 4 on 2 threads, 2 + 2 + 3 on 3.
 // 12 output channels are padded to 16; 4 images a call, so the 6 images take calls of 4 and 2.

@@ -2,7 +2,7 @@ import { tf } from '../tf.js';
 import { CONV_FILTER_GRADIENT_SHARED_WASM, CONV_FILTER_GRADIENT_WASM } from './conv_filter_gradient_wasm.js';
 import { Scratch } from './scratch.js';
 import { copyValues } from './wasm_memory.js';
-import { heapPointer, loopThreadCount, WasmLoops } from './wasm_loops.js';
+import { heapPointer, loopThreadCount, splitEvenly, WasmLoops } from './wasm_loops.js';
 import { overrideWasmKernel, type WasmKernelArgs } from './wasm_backend.js';
 
 /**
@@ -118,20 +118,6 @@ const CHANNEL_BLOCK = 8;
 const DY_PER_CALL = 16384;
 
 const roundUp = (value: number, block: number) => Math.ceil(value / block) * block;
-
-/**
- * `items` split into at most `parts` contiguous ranges [first, count] whose sizes differ by at
- * most one, none empty.
- */
-export function splitEvenly(items: number, parts: number): [first: number, count: number][] {
-  const ranges: [number, number][] = [];
-  const n = Math.min(items, parts);
-  for (let i = 0; i < n; i++) {
-    const first = Math.floor((i * items) / n);
-    ranges.push([first, Math.floor(((i + 1) * items) / n) - first]);
-  }
-  return ranges;
-}
 
 /**
  * dy with its channels padded with zeros to `channels`, for the loop's blocks of output channels.

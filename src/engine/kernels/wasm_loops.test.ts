@@ -5,6 +5,7 @@ import { compileKernelWat, WAT_MODULES } from '../../../scripts/build-wasm.js';
 import { OPTIMIZER_UPDATES_SHARED_WASM, OPTIMIZER_UPDATES_WASM } from './optimizer_updates_wasm.js';
 import { CONV_FILTER_GRADIENT_SHARED_WASM, CONV_FILTER_GRADIENT_WASM } from './conv_filter_gradient_wasm.js';
 import { BATCH_NORM_TRAINING_SHARED_WASM, BATCH_NORM_TRAINING_WASM } from './batch_norm_training_wasm.js';
+import { splitEvenly } from './wasm_loops.js';
 
 const committed: Record<string, [unshared: string, shared: string]> = {
   OPTIMIZER_UPDATES: [OPTIMIZER_UPDATES_WASM, OPTIMIZER_UPDATES_SHARED_WASM],
@@ -35,3 +36,20 @@ for (const { wat, constant } of WAT_MODULES) {
     );
   });
 }
+
+test('splitEvenly gives contiguous ranges differing by at most one, never an empty one', () => {
+  assert.deepEqual(splitEvenly(7, 2), [
+    [0, 3],
+    [3, 4],
+  ]);
+  assert.deepEqual(splitEvenly(7, 3), [
+    [0, 2],
+    [2, 2],
+    [4, 3],
+  ]);
+  assert.deepEqual(splitEvenly(2, 3), [
+    [0, 1],
+    [1, 1],
+  ]);
+  assert.deepEqual(splitEvenly(5, 1), [[0, 5]]);
+});

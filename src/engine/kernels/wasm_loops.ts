@@ -52,6 +52,20 @@ export const loopThreadsOf = (backend: BackendWasm): LoopThreads | undefined => 
 export const loopThreadCount = (backend: BackendWasm): number => 1 + (loopThreads.get(backend)?.count ?? 0);
 
 /**
+ * `items` split into at most `parts` contiguous ranges [first, count] whose sizes differ by at
+ * most one, none empty: the parts of `runParts` when a loop's work is split over threads.
+ */
+export function splitEvenly(items: number, parts: number): [first: number, count: number][] {
+  const ranges: [number, number][] = [];
+  const n = Math.min(items, parts);
+  for (let i = 0; i < n; i++) {
+    const first = Math.floor((i * items) / n);
+    ranges.push([first, Math.floor(((i + 1) * items) / n) - first]);
+  }
+  return ranges;
+}
+
+/**
  * One .wat module's loops, compiled for an unshared memory and for the threaded binary's shared
  * one (an import binds only to a memory of its own kind; scripts/build-wasm.ts makes both).
  */

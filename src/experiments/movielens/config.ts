@@ -6,6 +6,7 @@ import { trainingSchema } from '../../distill/training-config.js';
 import { checkMethodList, CONTROLS } from '../method_list.js';
 import { tuningSchema } from '../tuning.js';
 import { methodsFor } from '../../distill/methods/registry.js';
+import { isPureFactorisation } from '../../models/recommender.js';
 
 interface RecommenderShape {
   embedding: number;
@@ -40,9 +41,6 @@ const MEMBERS = 'members must be a positive integer (how many factorisations are
 
 /** Members of a pure factorisation teacher when the config does not say: docs/experiment-choices.md chose 4 on validation. */
 const DEFAULT_MEMBERS = 4;
-
-const isPureFactorisation = (r: { factors: number; hidden: number[] }) =>
-  r.factors > 0 && r.hidden.length === 0;
 
 /**
  * A teacher's shape: a recommender, or with `members` the mean of that many of them, trained
