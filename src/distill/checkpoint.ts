@@ -14,6 +14,11 @@ export interface LoopState {
   best: { value: number; epoch: number } | null;
   epochsSinceBest: number;
   random: { shuffle: RandomState; augment: RandomState };
+  /**
+   * Seconds the loop has run up to this checkpoint, over every invocation, so that a resumed run
+   * reports its whole cost (absent in checkpoints of older versions).
+   */
+  elapsed?: number;
 }
 
 /** A tensor with the name an optimizer gives it (tfjs restores optimizer weights by position). */

@@ -65,6 +65,7 @@ export interface DistillResult {
   /** Every epoch of every fit (preliminary ones first). */
   history: EpochRecord[];
   validation?: Metric;
+  /** Seconds of training, those of earlier invocations a resume continued included. */
   seconds: number;
 }
 
@@ -96,6 +97,8 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       ? await randomTeacher(options.teacher, new Random(training.seed).derive('random-teacher'))
       : options.teacher;
   const history: EpochRecord[] = [];
+  // Seconds the fits spent before an interruption that this call resumed from.
+  let earlierSeconds = 0;
   const common = {
     task: options.task,
     train: options.data.train,
@@ -123,6 +126,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
         storage: options.storage?.child(folderName(label)),
       });
       history.push(...result.history);
+      earlierSeconds += result.earlierSeconds;
     },
     async fitShared(phases, model, label, key, variables) {
       if (!options.sharedFits) return ctx.fit(phases, model, label);
@@ -160,6 +164,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       storage: options.storage?.child(folderName(options.label ?? 'student')),
     });
     history.push(...result.history);
+    earlierSeconds += result.earlierSeconds;
     return {
       student: options.student,
       backend: tf.getBackend(),
@@ -170,7 +175,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       epochs: result.epochs,
       history,
       validation: result.validation,
-      seconds: (performance.now() - started) / 1000,
+      seconds: earlierSeconds + (performance.now() - started) / 1000,
     };
   } finally {
     distiller?.dispose();

@@ -145,3 +145,80 @@ test('a checkpoint write killed at any step leaves a complete checkpoint (the ol
     tf.dispose(loaded.parts.student);
   }
 });
+
+/** Blocks this thread for `ms` milliseconds: time a run spends that resuming must not forget. */
+const busy = (ms: number) => {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+};
+
+test("a resumed run's seconds include the invocations before it, from the checkpoint (old checkpoints: their epochs' seconds)", async () => {
+  const slowThenKilled = async (storage: RunStorage) => {
+    let batches = 0;
+    let perEpoch = 0;
+    await distill({
+      ...setup({ name: 'student' }),
+      storage,
+      events: {
+        onPhaseStart: (info) => (perEpoch = info.batchesPerEpoch),
+        onBatch: () => {
+          batches++;
+          // Slow in the first epoch, which is checkpointed; killed inside the third.
+          if (batches === 1) busy(400);
+          if (batches === 2 * perEpoch + 1) throw new Killed();
+        },
+      },
+    }).catch((e) => {
+      if (!(e instanceof Killed)) throw e;
+    });
+  };
+  /**
+   * Resumes, and checks that the reported seconds are `earlier` plus this invocation's: at most
+   * its whole call, at least from its resume message to its last epoch.
+   */
+  const resumedAfter = async (storage: RunStorage, earlier: number) => {
+    const options = setup({ name: 'student' });
+    let resumedAt = NaN;
+    let lastEpochAt = NaN;
+    const called = performance.now();
+    const { seconds } = await distill({
+      ...options,
+      storage,
+      resume: true,
+      events: {
+        onMessage: (line) => {
+          if (line.includes('resuming')) resumedAt = performance.now();
+        },
+        onEpochEnd: () => (lastEpochAt = performance.now()),
+      },
+    });
+    const returned = performance.now();
+    const at = (ms: number) => earlier + ms / 1000;
+    assert.ok(
+      seconds >= at(lastEpochAt - resumedAt) && seconds <= at(returned - called),
+      `${seconds} s reported; earlier ${earlier} s`,
+    );
+  };
+
+  const storage = memoryStorage(new Map());
+  await slowThenKilled(storage);
+  const elapsed = (await loadCheckpoint(storage.child('student')))!.state.elapsed!;
+  assert.ok(elapsed >= 0.4, `the checkpoint has the slow epoch: ${elapsed} s`);
+  await resumedAfter(storage, elapsed);
+
+  // A checkpoint written before `elapsed` existed: the epochs' seconds stand in for it.
+  const old = memoryStorage(new Map());
+  await slowThenKilled(old);
+  const saved = (await loadCheckpoint(old.child('student')))!;
+  delete saved.state.elapsed;
+  await saveCheckpoint(old.child('student'), saved);
+  tf.dispose([
+    ...Object.values(saved.parts).flat(),
+    ...saved.optimizers.flat().map((w) => w.tensor),
+    ...(saved.best ?? []),
+  ]);
+  await resumedAfter(
+    old,
+    saved.state.history.reduce((sum, r) => sum + r.seconds, 0),
+  );
+});

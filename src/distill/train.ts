@@ -53,6 +53,8 @@ export interface TrainResult {
   bestEpoch: number;
   epochs: number;
   validation?: Metric;
+  /** Seconds this loop ran in earlier invocations, as its checkpoint has them (0 when it started fresh). */
+  earlierSeconds: number;
 }
 
 /** Everything that changes while a run trains, and all of it goes into a checkpoint. */
@@ -64,6 +66,9 @@ interface TrainingRun {
   augmentRandom: Random;
   /** The best epoch's weights of the validated model, while early stopping keeps them. */
   best?: Tensor[];
+  /** When this invocation started (performance.now()), and the seconds of the ones before it. */
+  started: number;
+  earlierSeconds: number;
 }
 
 /**
@@ -104,6 +109,8 @@ function startRun({ distiller, config, label }: TrainOptions): TrainingRun {
     optimizers: distiller.phases.map((phase) => phase.groups.map(() => makeOptimizer(config))),
     shuffle,
     augmentRandom,
+    started: performance.now(),
+    earlierSeconds: 0,
   };
 }
 
@@ -132,6 +139,8 @@ async function resumeRun(run: TrainingRun, options: TrainOptions, storage: RunSt
   run.shuffle = new Random(`${config.seed}/shuffle/${label}`, saved.state.random.shuffle);
   run.augmentRandom = new Random(`${config.seed}/augment/${label}`, saved.state.random.augment);
   run.best = saved.best;
+  // A checkpoint of an older version has no elapsed time: its epochs' own seconds come closest.
+  run.earlierSeconds = saved.state.elapsed ?? saved.state.history.reduce((sum, r) => sum + r.seconds, 0);
   events?.onMessage?.(
     run.state.done
       ? `${label}: finished before, restored from ${storage.where()}`
@@ -238,6 +247,7 @@ async function saveRun(run: TrainingRun, options: TrainOptions): Promise<void> {
   const { storage, distiller } = options;
   if (!storage) return;
   run.state.random = { shuffle: run.shuffle.state(), augment: run.augmentRandom.state() };
+  run.state.elapsed = run.earlierSeconds + (performance.now() - run.started) / 1000;
   const optimizers = await Promise.all(currentOptimizers(run).map((o) => optimizerState(o)));
   try {
     await saveCheckpoint(storage, {
@@ -263,5 +273,6 @@ function summary(run: TrainingRun, options: TrainOptions): TrainResult {
     bestEpoch: best?.epoch ?? main.length,
     epochs: main.length,
     validation: validate(options),
+    earlierSeconds: run.earlierSeconds,
   };
 }
