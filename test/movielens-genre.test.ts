@@ -121,11 +121,15 @@ test('--quick --shift: a teacher per genre that never saw its movies, reported p
     ],
     { cwd },
   );
+  // Each genre's teacher has E1's default members, 4.
   for (const genre of ['Action', 'Comedy'])
-    assert.match(
-      stdout,
-      new RegExp(`pre-training the teacher on \\d+ training ratings of every movie not flagged ${genre}`),
-    );
+    for (const member of [1, 4])
+      assert.match(
+        stdout,
+        new RegExp(
+          `pre-training the teacher, member ${member} of 4 \\(training seed ${member - 1}\\), on \\d+ training ratings of every movie not flagged ${genre}`,
+        ),
+      );
   assert.equal(readdirSync(join(cache, 'teachers')).length, 2, 'one cached teacher per genre');
   const out = join(cwd, 'runs', 'movielens-genre-shift');
   const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
