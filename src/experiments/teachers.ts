@@ -40,10 +40,7 @@ export interface TeacherInfo extends Pretraining {
  * teacher can change neither later cells nor the reported teacher metric.
  */
 export class Teachers {
-  private readonly held = new Map<
-    string,
-    { model: LayersModel; hash: string; info: TeacherInfo; members: number }
-  >();
+  private readonly held = new Map<string, { model: LayersModel; hash: string; info: TeacherInfo }>();
 
   constructor(
     private readonly cacheDir: string,
@@ -76,7 +73,6 @@ export class Teachers {
       model: teacher.model,
       hash: weightsHash(teacher.model),
       info: teacher.info,
-      members: spec.members?.count ?? 1,
     });
     return teacher.model;
   }
@@ -118,7 +114,7 @@ export class Teachers {
   pretraining(): { members: number; pretraining: Record<string, TeacherInfo> } {
     const held = [...this.held.values()];
     return {
-      members: Math.max(1, ...held.map((h) => h.members)),
+      members: Math.max(1, ...held.map((h) => h.info.members?.length ?? 1)),
       pretraining: Object.fromEntries([...this.held].map(([id, h]) => [id, h.info])),
     };
   }
