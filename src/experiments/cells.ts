@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../storage/files.js';
+import { removeStaleTemporaries, writeFileAtomic } from '../storage/files.js';
 import type { CellRecord } from './results.js';
 import { canonicalJson } from '../util/canonical_json.js';
 
@@ -63,10 +63,13 @@ export class CellStore {
 /** The folder of a run's shared fits (see shared_fits.ts), beside its cells. */
 export const SHARED_FITS = 'shared-fits';
 
+/** The folders of a run's outputs that `openCells` clears for a fresh run. */
+const RUN_STATE = ['cells', 'runs', SHARED_FITS];
+
 /**
  * Opens the cell store of `outDir` for a run of `config`. A fresh run clears earlier cells (and
  * shared fits); a resumed one must have the same config (up to the order of keys), or its results
- * would mix two experiments.
+ * would mix two experiments, and loses the half-written copies its killed run left.
  */
 export async function openCells(outDir: string, config: unknown, resume: boolean): Promise<CellStore> {
   const hash = createHash('sha256').update(canonicalJson(config)).digest('hex');
@@ -76,11 +79,9 @@ export async function openCells(outDir: string, config: unknown, resume: boolean
       `${outDir} holds a run of another configuration; resume it with the same flags, or start anew without --resume`,
     );
   }
-  if (!resume) {
-    rmSync(join(outDir, 'cells'), { recursive: true, force: true });
-    rmSync(join(outDir, 'runs'), { recursive: true, force: true });
-    rmSync(join(outDir, SHARED_FITS), { recursive: true, force: true });
-  }
+  if (!resume) for (const folder of RUN_STATE) rmSync(join(outDir, folder), { recursive: true, force: true });
+  await removeStaleTemporaries(outDir, false);
+  for (const folder of RUN_STATE) await removeStaleTemporaries(join(outDir, folder), true);
   const cells = new CellStore(outDir);
   await writeFileAtomic(stamp, hash + '\n');
   return cells;

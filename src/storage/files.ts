@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toBytes, type RunStorage } from './storage.js';
 
@@ -16,11 +16,40 @@ async function writeDurably(file: string, data: string | Uint8Array): Promise<vo
   }
 }
 
+/** The temporary copy's name carries its writer's process id, so that parallel writers never share one. */
+const TEMPORARY = /\.tmp-(\d+)$/;
+
 /** Writes a file by renaming a complete temporary copy over it. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
   await writeDurably(tmp, data);
   await rename(tmp, file);
+}
+
+const isRunning = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Removes, in `dir` (and its subfolders if `recursive`), the temporary copies left by writers that were killed between the write
+ * and the rename: otherwise a folder read file by file (a run's cells) shows a stray half copy.
+ * A copy whose writer still runs is kept, so a parallel worker may call this at any time.
+ */
+export async function removeStaleTemporaries(dir: string, recursive: boolean): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive }).catch((error) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  });
+  for (const entry of entries) {
+    const writer = TEMPORARY.exec(entry.name)?.[1];
+    if (entry.isFile() && writer !== undefined && !isRunning(Number(writer)))
+      await rm(join(entry.parentPath, entry.name), { force: true });
+  }
 }
 
 /** A run's storage in a folder of the file system; every write is atomic (a renamed whole copy). */
