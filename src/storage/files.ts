@@ -16,7 +16,10 @@ async function writeDurably(file: string, data: string | Uint8Array): Promise<vo
   }
 }
 
-/** The temporary copy's name carries its writer's process id, so that parallel writers never share one. */
+/**
+ * The name writeFileAtomic gives its temporary copy ends in `.tmp-<writer's process id>`, so that
+ * parallel writers never share one; this reads the id back.
+ */
 const TEMPORARY = /\.tmp-(\d+)$/;
 
 /** Writes a file by renaming a complete temporary copy over it. */
@@ -36,9 +39,10 @@ const isRunning = (pid: number) => {
 };
 
 /**
- * Removes, in `dir` (and its subfolders if `recursive`), the temporary copies left by writers that were killed between the write
- * and the rename: otherwise a folder read file by file (a run's cells) shows a stray half copy.
- * A copy whose writer still runs is kept, so a parallel worker may call this at any time.
+ * Removes, in `dir` (and its subfolders if `recursive`), the temporary copies left by writers that
+ * were killed between the write and the rename: otherwise a folder read file by file (a run's
+ * cells) shows a stray half copy. A copy whose writer still runs is kept, so a parallel worker may
+ * call this at any time.
  */
 export async function removeStaleTemporaries(dir: string, recursive: boolean): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true, recursive }).catch((error) => {
