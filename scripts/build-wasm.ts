@@ -27,6 +27,7 @@ export const WAT_MODULES: WatModule[] = [
   kernel('optimizer_updates', 'OPTIMIZER_UPDATES'),
   kernel('conv_filter_gradient', 'CONV_FILTER_GRADIENT'),
   kernel('batch_norm_training', 'BATCH_NORM_TRAINING'),
+  kernel('elementwise', 'ELEMENTWISE'),
 ];
 
 const fileName = (path: string) => path.split(/[\\/]/).pop()!;
