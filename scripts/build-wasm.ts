@@ -1,5 +1,6 @@
 /**
- * Compiles the hand-written WebAssembly of the kernel pack (src/engine/kernels/*.wat) into
+ * Compiles the hand-written WebAssembly of the kernel pack (src/engine/kernels/*.wat) and of the
+ * benchmarks (src/bench/*.wat) into
  * TypeScript modules holding its bytes, so that the package needs no WebAssembly toolchain at
  * install or run time. A test checks that the committed bytes are this compiler's output.
  *
@@ -23,11 +24,18 @@ const kernel = (wat: string, constant: string): WatModule => ({
   constant,
 });
 
+const benchLoop = (wat: string, constant: string): WatModule => ({
+  wat: packagePath('src', 'bench', `${wat}.wat`),
+  out: packagePath('src', 'bench', `${wat}_wasm.ts`),
+  constant,
+});
+
 export const WAT_MODULES: WatModule[] = [
   kernel('optimizer_updates', 'OPTIMIZER_UPDATES'),
   kernel('conv_filter_gradient', 'CONV_FILTER_GRADIENT'),
   kernel('batch_norm_training', 'BATCH_NORM_TRAINING'),
   kernel('elementwise', 'ELEMENTWISE'),
+  benchLoop('simd_peak', 'SIMD_PEAK'),
 ];
 
 const fileName = (path: string) => path.split(/[\\/]/).pop()!;

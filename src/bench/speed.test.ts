@@ -139,6 +139,7 @@ test('bench speed with a (fake) PyTorch: interleaved runs, their environments, k
   assert.equal(result.rows[1].gflops, undefined, 'talking-step is not counted');
   assert.deepEqual(result.ratios, { 'rec-mlp': { ratio: ours.msPerStep, against: 'pytorch-tuned' } });
   assert.equal(result.talkingOverTeacher, result.rows[1].msPerStep / ours.msPerStep);
+  assert.ok(result.simdPeak && result.simdPeak.gflopsOneCore > 0.1, JSON.stringify(result.simdPeak));
 });
 
 test('without --allow-load a ratio is given exactly when the machine was quiet', async () => {

@@ -4,6 +4,7 @@ import { Random } from '../engine/random.js';
 import { backendThreads, type BackendName } from '../engine/backend.js';
 import type { StepFlops } from './flops.js';
 import { cpuTicks, loadProblem, openblasCoreType, othersPerCore, readCpuinfo } from './machine.js';
+import { measureSimdPeak, type SimdPeak } from './simd_peak.js';
 import { PYTORCH_WORKLOADS, pytorchSetups, runPytorch, type BlasInfo, type PytorchSetup } from './pytorch.js';
 import { workloadNamed } from './workloads.js';
 
@@ -58,6 +59,11 @@ export interface SpeedResult {
   };
   /** FLOPs of one step's matrix products and convolutions, per workload where counted. */
   flops: Record<string, StepFlops>;
+  /**
+   * On the wasm backend, WebAssembly SIMD's multiply-then-add rate on one core (simd_peak.wat),
+   * measured before the rounds: the ceiling of the products' GFLOP/s is it times the threads.
+   */
+  simdPeak?: SimdPeak;
   rows: SpeedRow[];
   /** The order the runs took: tfjs and each PyTorch setup in turn, round after round. */
   order: string[];
@@ -199,6 +205,8 @@ export async function runSpeedBench(backend: BackendName, options: SpeedOptions)
     rows: [],
     order: [],
   };
+  const peak = backend === 'wasm' ? measureSimdPeak() : null;
+  if (peak) result.simdPeak = peak;
   const torchWorkloads = options.workloads.filter((w) => PYTORCH_WORKLOADS.includes(w));
   const setups =
     options.pytorch && torchWorkloads.length > 0 ? pytorchSetups(options.env ?? process.env, coreType) : [];

@@ -68,3 +68,11 @@ test('on a quiet machine each tfjs row gives its ratio to the fastest PyTorch se
   assert.match(text, /^rec-mlp\s+tfjs .* 3\.00 \(pytorch-tuned\)$/m);
   assert.doesNotMatch(text, /busy machine|no ratios/);
 });
+
+test('on wasm the table gives the SIMD peak and how much of it each workload reaches', () => {
+  const text = speedTable(result({ simdPeak: { gflopsOneCore: 25, runs: 7, turns: 1000 } }));
+  assert.match(
+    text,
+    /^wasm SIMD peak \(f32x4 multiply then add, no memory\): 25\.0 GFLOP\/s on one core, 50\.0 on 2; tfjs's products and convolutions reach 25% of it in rec-mlp$/m,
+  );
+});

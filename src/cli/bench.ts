@@ -53,6 +53,21 @@ export function speedTable(result: SpeedResult): string {
       `talking-step takes ${fixed(result.talkingOverTeacher, 2)}x a rec-mlp (teacher) step, both tfjs`,
     );
   }
+  if (result.simdPeak) {
+    const cores = result.threads ?? 1;
+    const ceiling = result.simdPeak.gflopsOneCore * cores;
+    lines.push(
+      `wasm SIMD peak (f32x4 multiply then add, no memory): ${fixed(result.simdPeak.gflopsOneCore)} GFLOP/s on one core, ` +
+        `${fixed(ceiling)} on ${cores}; tfjs's products and convolutions reach ` +
+        result.rows
+          .filter((row) => row.framework === 'tfjs' && row.gflops)
+          .map(
+            (row) =>
+              `${Math.round((100 * (row.gflops!.matmul + row.gflops!.conv)) / ceiling)}% of it in ${row.workload}`,
+          )
+          .join(', '),
+    );
+  }
   const torch = result.pytorch;
   if (torch && 'error' in torch) lines.push(`PyTorch: ${torch.error}`);
   if (torch && 'setups' in torch) {

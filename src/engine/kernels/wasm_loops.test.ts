@@ -6,6 +6,7 @@ import { OPTIMIZER_UPDATES_SHARED_WASM, OPTIMIZER_UPDATES_WASM } from './optimiz
 import { CONV_FILTER_GRADIENT_SHARED_WASM, CONV_FILTER_GRADIENT_WASM } from './conv_filter_gradient_wasm.js';
 import { BATCH_NORM_TRAINING_SHARED_WASM, BATCH_NORM_TRAINING_WASM } from './batch_norm_training_wasm.js';
 import { ELEMENTWISE_SHARED_WASM, ELEMENTWISE_WASM } from './elementwise_wasm.js';
+import { SIMD_PEAK_SHARED_WASM, SIMD_PEAK_WASM } from '../../bench/simd_peak_wasm.js';
 import { splitEvenly } from './wasm_loops.js';
 
 const committed: Record<string, [unshared: string, shared: string]> = {
@@ -13,6 +14,7 @@ const committed: Record<string, [unshared: string, shared: string]> = {
   CONV_FILTER_GRADIENT: [CONV_FILTER_GRADIENT_WASM, CONV_FILTER_GRADIENT_SHARED_WASM],
   BATCH_NORM_TRAINING: [BATCH_NORM_TRAINING_WASM, BATCH_NORM_TRAINING_SHARED_WASM],
   ELEMENTWISE: [ELEMENTWISE_WASM, ELEMENTWISE_SHARED_WASM],
+  SIMD_PEAK: [SIMD_PEAK_WASM, SIMD_PEAK_SHARED_WASM],
 };
 
 test('every .wat of the kernel pack has its committed bytes', () => {
