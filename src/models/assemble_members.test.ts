@@ -9,6 +9,7 @@ import { Random } from '../engine/random.js';
 import { assertClose } from '../../test/support/backends.js';
 import { evaluate } from '../distill/evaluate.js';
 import { ratingsDataset } from '../data/movielens/ratings.js';
+import { randomTeacher } from '../distill/random_teacher.js';
 import { assembleMembers } from './assemble_members.js';
 import { buildRecommender, type RecommenderConfig } from './recommender.js';
 import { ModelGraph } from './cut.js';
@@ -49,7 +50,7 @@ for (const biases of [true, false]) {
   test(`an assembled teacher's output is the mean of its members' (${biases ? 'with' : 'without'} biases)`, () => {
     const config = { ...shape, biases };
     const members = [0, 1, 2].map((seed) => trainedMember(config, seed));
-    const model = assembleMembers(members, { ...config, seed: 0 });
+    const model = assembleMembers(members, { ...config, seed: 0, outputBias: 3.5 });
     const each = members.map(predict);
     const mean = Array.from(each[0], (_, i) => each.reduce((sum, p) => sum + p[i], 0) / each.length);
     // The members differ, so a wrong weight layout could not pass by accident.
@@ -60,7 +61,7 @@ for (const biases of [true, false]) {
 
 test('the clip to the rating range applies after the mean, as the evaluation clips one model', () => {
   const members = [0, 1].map((seed) => trainedMember(shape, seed));
-  const model = assembleMembers(members, { ...shape, seed: 0 });
+  const model = assembleMembers(members, { ...shape, seed: 0, outputBias: 3.5 });
   const each = members.map(predict);
   const ratings = [5, 3, 4, 1, 2, 5, 4, 3];
   const mean = each[0].map((p, i) => (p + each[1][i]) / 2);
@@ -83,7 +84,7 @@ test('the clip to the rating range applies after the mean, as the evaluation cli
 
 test('an assembled teacher keeps the layers methods cut at, with all members in each, and saves and loads', async () => {
   const members = [0, 1, 2].map((seed) => trainedMember(shape, seed));
-  const model = assembleMembers(members, { ...shape, seed: 0 });
+  const model = assembleMembers(members, { ...shape, seed: 0, outputBias: 3.5 });
   const graph = new ModelGraph(model);
   assert.equal(graph.lowerCut(), 'concat');
   assert.equal(graph.penultimate(), 'factors');
@@ -108,8 +109,23 @@ test('an assembled teacher keeps the layers methods cut at, with all members in 
 
 test('members are refused for a model that is not a pure factorisation, and none at all', () => {
   assert.throws(
-    () => assembleMembers([trainedMember({ ...shape, hidden: [4] }, 0)], { ...shape, hidden: [4], seed: 0 }),
+    () =>
+      assembleMembers([trainedMember({ ...shape, hidden: [4] }, 0)], {
+        ...shape,
+        hidden: [4],
+        seed: 0,
+        outputBias: 3.5,
+      }),
     /members need a pure factorisation \(factors > 0, hidden: \[\]\), got factors 3 and hidden \[4\]/,
   );
-  assert.throws(() => assembleMembers([], { ...shape, seed: 0 }), /no members to assemble/);
+  assert.throws(() => assembleMembers([], { ...shape, seed: 0, outputBias: 3.5 }), /no members to assemble/);
+});
+
+test("an assembled teacher's untrained clone (the random-teacher control) starts at its members' output bias", async () => {
+  const members = [0, 1, 2].map((seed) => trainedMember(shape, seed));
+  const model = assembleMembers(members, { ...shape, seed: 0, outputBias: 3.5 });
+  const clone = await randomTeacher(model, new Random(5));
+  const [, bias] = clone.getLayer('rating').getWeights();
+  assert.deepEqual(Array.from(bias.dataSync()), [3.5]);
+  for (const m of [...members, model, clone]) m.dispose();
 });

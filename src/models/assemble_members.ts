@@ -9,10 +9,14 @@ import { buildRecommender, type RecommenderConfig } from './recommender.js';
  * vectors and biases, `factors` every member's products and biases, and `rating` reads them all
  * with each member's weights divided by the member count and the mean of their biases. A rating
  * clip applies after the mean, as it does after one member.
+ *
+ * `config` is the members' own, their output bias included: the assembled model's initialisers
+ * are the untrained model a random-teacher control clones, which must start where each member did
+ * (at the mean rating), not at 0.
  */
 export function assembleMembers(
   members: LayersModel[],
-  config: Omit<RecommenderConfig, 'members'>,
+  config: Omit<RecommenderConfig, 'members' | 'outputBias'> & { outputBias: number },
 ): LayersModel {
   const count = members.length;
   if (count === 0) throw new Error('assembleMembers: no members to assemble');

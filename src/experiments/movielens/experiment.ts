@@ -106,6 +106,7 @@ export async function openMovielensGenre(
                 ...teacherShape,
                 seed: 0,
                 name: 'teacher',
+                outputBias: meanRating(ratings.train),
               }),
           },
     task: 'regression',
