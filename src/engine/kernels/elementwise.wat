@@ -1,8 +1,7 @@
 ;; Element-wise maps over float32 arrays in the tfjs wasm backend's own memory (imported), four
-;; values at a time. The backend runs these maps as XNNPACK operators (a 1x1 depthwise
-;; convolution for the per-channel map, a clamp for relu), which on two threads start its thread
-;; pool for every call, often several times the cost of the pass itself at the sizes of a
-;; training step. Each value is computed
+;; values at a time. The backend runs these maps through XNNPACK operators built for every call
+;; (a 1x1 depthwise convolution for the per-channel map, a clamp for relu), which costs several
+;; times the pass over memory itself at the sizes of a training step. Each value is computed
 ;; as there, so results do not change (but for NaN, which the depthwise convolution's clamp turned
 ;; into -Infinity, and which stays NaN here, as on the cpu backend). Pointers are byte offsets. Compiled by
 ;; scripts/build-wasm.ts into elementwise_wasm.ts.

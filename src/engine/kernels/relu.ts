@@ -1,13 +1,12 @@
 import { tf } from '../tf.js';
-import { elementwiseLoops, threadRanges } from './elementwise_loops.js';
+import { elementwiseLoops, threadRanges } from './channel_affine.js';
 import { overrideWasmKernel, type WasmKernelArgs, type WasmKernelFunc } from './wasm_backend.js';
 import { heapPointer } from './wasm_loops.js';
 
 /**
- * Relu on the wasm backend as a SIMD loop (elementwise.wat) where the size is a multiple of 4. On
- * two threads the backend sends it to XNNPACK's thread pool, and a [1024, 256] activation took
- * 0.03 or 0.3 ms by turns (the start of the second thread) against 0.035 ms for the loop on the
- * calling thread. The loop computes the same values as the backend's clamp.
+ * Relu on the wasm backend as a SIMD loop (elementwise.wat) where the size is a multiple of 4: the
+ * backend builds an XNNPACK clamp operator for every call, several times the cost of the pass
+ * itself for a dense layer's activations. The loop computes the same values as the clamp.
  */
 function makeRelu(builtin: WasmKernelFunc | undefined): WasmKernelFunc {
   if (!builtin) throw new Error('The wasm backend has no Relu kernel to build on');
