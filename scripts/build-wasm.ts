@@ -1,8 +1,7 @@
 /**
  * Compiles the hand-written WebAssembly of the kernel pack (src/engine/kernels/*.wat) and of the
- * benchmarks (src/bench/*.wat) into
- * TypeScript modules holding its bytes, so that the package needs no WebAssembly toolchain at
- * install or run time. A test checks that the committed bytes are this compiler's output.
+ * benchmarks (src/bench/*.wat) into TypeScript modules holding its bytes, so that the package
+ * needs no WebAssembly toolchain at install or run time. A test checks that the committed bytes are this compiler's output.
  *
  *   node --import tsx scripts/build-wasm.ts
  */

@@ -1,3 +1,4 @@
+import { decodeWasm } from '../engine/kernels/wasm_loops.js';
 import { SIMD_PEAK_WASM } from './simd_peak_wasm.js';
 
 /** Floating-point operations in one turn of simd_peak.wat's loop: 12 chains x 4 lanes x (multiply, add). */
@@ -19,7 +20,7 @@ export interface SimdPeak {
  * Returns null where the engine has no SIMD.
  */
 export function measureSimdPeak(runs = 7, turns = 2_000_000): SimdPeak | null {
-  const bytes = Uint8Array.from(atob(SIMD_PEAK_WASM), (c) => c.charCodeAt(0));
+  const bytes = decodeWasm(SIMD_PEAK_WASM);
   if (!WebAssembly.validate(bytes)) return null;
   const memory = new WebAssembly.Memory({ initial: 0 });
   const { multiplyAdds } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } })

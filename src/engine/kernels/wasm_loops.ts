@@ -6,7 +6,8 @@ import { tf } from '../tf.js';
  * memory, which they import: they read and write tensors in place, at their heap offsets.
  */
 
-const decode = (base64: string) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+/** The bytes of a module the build script stored as base64. */
+export const decodeWasm = (base64: string) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 
 /** The backend's memory: exported by the unthreaded binaries, imported (and kept) by the threaded one. */
 export function memoryOf(backend: BackendWasm): WebAssembly.Memory {
@@ -122,7 +123,7 @@ export class WasmLoops<Exports> {
 
   private compile(shared: boolean): WebAssembly.Module | null {
     if (!this.compiled.has(shared)) {
-      const bytes = decode(shared ? this.shared : this.unshared);
+      const bytes = decodeWasm(shared ? this.shared : this.unshared);
       this.compiled.set(shared, WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null);
     }
     return this.compiled.get(shared)!;

@@ -72,47 +72,51 @@ export async function openMovielensGenre(
    * The teacher pre-trained on `ratings` (train and validation, so that it is also early-stopped
    * on them), with its output starting at their mean; `without` names E1-shift's held-out genre.
    */
-  const teacherSpec = (ratings: { train: Ratings; validation: Ratings }, without?: string): TeacherSpec => ({
-    id: without === undefined ? 'all genres' : `without ${without}`,
-    setup: {
-      // A new release may build or train teachers differently: never reuse another version's.
-      version: packageVersion(),
-      model: teacherShape,
-      // Only with more than one, so that a teacher of one member keeps its cache key.
-      ...(members === 1 ? {} : { members }),
-      training: config.teacherTraining,
-      dataset: config.dataset,
-      split: config.split,
-      validationFraction: config.validationFraction,
-      dataSeed: config.dataSeed,
-      // Only under shift, so that E1's teacher keeps its cache key.
-      ...(without === undefined ? {} : { without }),
-    },
-    fingerprint: () => fingerprint(trainingFiles(config, dir)),
-    describe:
-      `on ${ratings.train.rating.length} training ratings` +
-      (without === undefined ? ' of all genres' : ` of every movie not flagged ${without}`),
-    build: (member) =>
-      recommender(teacherShape, config.teacherTraining.seed + member, 'teacher', meanRating(ratings.train)),
-    members:
-      members === 1
-        ? undefined
-        : {
-            count: members,
-            assemble: (models) =>
-              assembleMembers(models, {
-                users: data.users,
-                items: data.items,
-                ...teacherShape,
-                seed: 0,
-                name: 'teacher',
-                outputBias: meanRating(ratings.train),
-              }),
-          },
-    task: 'regression',
-    data: { train: ratingsDataset(ratings.train), validation: ratingsDataset(ratings.validation) },
-    training: { ...config.teacherTraining, clip },
-  });
+  const teacherSpec = (ratings: { train: Ratings; validation: Ratings }, without?: string): TeacherSpec => {
+    // Every member, and so the assembled teacher's untrained form, starts at the mean rating.
+    const outputBias = meanRating(ratings.train);
+    return {
+      id: without === undefined ? 'all genres' : `without ${without}`,
+      setup: {
+        // A new release may build or train teachers differently: never reuse another version's.
+        version: packageVersion(),
+        model: teacherShape,
+        // Only with more than one, so that a teacher of one member keeps its cache key.
+        ...(members === 1 ? {} : { members }),
+        training: config.teacherTraining,
+        dataset: config.dataset,
+        split: config.split,
+        validationFraction: config.validationFraction,
+        dataSeed: config.dataSeed,
+        // Only under shift, so that E1's teacher keeps its cache key.
+        ...(without === undefined ? {} : { without }),
+      },
+      fingerprint: () => fingerprint(trainingFiles(config, dir)),
+      describe:
+        `on ${ratings.train.rating.length} training ratings` +
+        (without === undefined ? ' of all genres' : ` of every movie not flagged ${without}`),
+      build: (member) =>
+        recommender(teacherShape, config.teacherTraining.seed + member, 'teacher', outputBias),
+      members:
+        members === 1
+          ? undefined
+          : {
+              count: members,
+              assemble: (models) =>
+                assembleMembers(models, {
+                  users: data.users,
+                  items: data.items,
+                  ...teacherShape,
+                  seed: 0,
+                  name: 'teacher',
+                  outputBias,
+                }),
+            },
+      task: 'regression',
+      data: { train: ratingsDataset(ratings.train), validation: ratingsDataset(ratings.validation) },
+      training: { ...config.teacherTraining, clip },
+    };
+  };
   // Built once here: the runner asks for a task's teacher before each of its cells.
   const allGenres = config.shift ? undefined : teacherSpec(splits);
   const teachers = new Map(
