@@ -70,3 +70,30 @@ test('gradients of a dense layer stack match cpu', async () => {
     'dense gradients',
   );
 });
+
+// The backend caches XNNPACK's packed right operand by tensor id alone: the same data as a right
+// operand again, with other inner dimensions, must not run on the first shape's packing.
+const sharedRightOperands: { name: string; second: (w: tf.Tensor2D) => tf.Tensor }[] = [
+  {
+    name: 'reshaped',
+    second: (w) => tf.matMul(tf.randomNormal([8, 1], 0, 1, 'float32', 11), w.reshape([1, 64])),
+  },
+  // [64, 1] transposed moves no data, so its transpose shares it.
+  {
+    name: 'transposed',
+    second: (w) => tf.matMul(tf.randomNormal([8, 1], 0, 1, 'float32', 11), w, false, true),
+  },
+];
+for (const { name, second } of sharedRightOperands) {
+  test(`a right operand used again ${name} to other inner dimensions matches cpu`, async () => {
+    await assertWasmMatchesCpu(
+      () => {
+        const w = tf.randomNormal([64, 1], 0, 1, 'float32', 9) as tf.Tensor2D;
+        const first = tf.matMul(tf.randomNormal([8, 64], 0, 1, 'float32', 10), w);
+        return [first, second(w)];
+      },
+      TOLERANCE,
+      `${name} right operand`,
+    );
+  });
+}

@@ -1,3 +1,4 @@
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf.js';
 import {
   overrideWasmKernel,
@@ -14,7 +15,7 @@ import {
 function withPlainOperands(kernelName: 'BatchMatMul' | '_FusedMatMul'): void {
   overrideWasmKernel(kernelName, (maybeBuiltin) => {
     if (!maybeBuiltin) throw new Error(`The wasm backend has no ${kernelName} kernel to build on`);
-    const builtin: WasmKernelFunc = maybeBuiltin;
+    const builtin = withFreshPacking(maybeBuiltin);
     return (args: WasmKernelArgs) => {
       const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
       if (!transposeA && !transposeB) return builtin(args);
@@ -36,6 +37,38 @@ function withPlainOperands(kernelName: 'BatchMatMul' | '_FusedMatMul'): void {
       }
     };
   });
+}
+
+/**
+ * The backend's fast product caches XNNPACK's packing of the right operand under the operand's
+ * tensor id, with no shape in the key (tfjs-backend-wasm's batch_mat_mul_impl.cc). Data shared
+ * under another shape (a reshape, or a transpose that moves no data) would then run on the first
+ * shape's packing: wrong values, and reads past the operand that corrupted the heap in a long
+ * run. A right operand seen before with other inner dimensions is multiplied from a copy.
+ */
+const packedAs = new WeakMap<object, string>();
+
+function withFreshPacking(builtin: WasmKernelFunc): WasmKernelFunc {
+  return (args: WasmKernelArgs) => {
+    const { b } = args.inputs;
+    const inner = b.shape.slice(-2).join('x');
+    const packed = packedAs.get(b.dataId);
+    if (packed === undefined) packedAs.set(b.dataId, inner);
+    if (packed === undefined || packed === inner) return builtin(args);
+    const copy = copied(b, args.backend);
+    try {
+      return builtin({ ...args, inputs: { ...args.inputs, b: copy } });
+    } finally {
+      args.backend.disposeData(copy.dataId);
+    }
+  };
+}
+
+function copied(x: tf.TensorInfo, backend: BackendWasm): tf.TensorInfo {
+  const out = backend.makeOutput(x.shape, x.dtype);
+  // Views are taken after makeOutput: allocating may grow (and so detach) the wasm memory.
+  (backend.typedArrayFromHeap(out) as Float32Array).set(backend.typedArrayFromHeap(x) as Float32Array);
+  return out;
 }
 
 /**
