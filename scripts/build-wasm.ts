@@ -33,6 +33,7 @@ export const WAT_MODULES: WatModule[] = [
   kernel('optimizer_updates', 'OPTIMIZER_UPDATES'),
   kernel('conv_filter_gradient', 'CONV_FILTER_GRADIENT'),
   kernel('batch_norm_training', 'BATCH_NORM_TRAINING'),
+  kernel('elementwise', 'ELEMENTWISE'),
   benchLoop('simd_peak', 'SIMD_PEAK'),
 ];
 

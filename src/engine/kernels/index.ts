@@ -5,6 +5,7 @@ import { registerChannelSums } from './channel_sums.js';
 import { registerConvGradients } from './conv_gradients.js';
 import { registerGather } from './gather.js';
 import { registerOptimizerUpdates } from './optimizer_updates.js';
+import { registerRelu } from './relu.js';
 import { registerSharedIdentity } from './shared_identity.js';
 import { registerSplit } from './split.js';
 import { registerTile } from './tile.js';
@@ -29,6 +30,7 @@ export function registerWasmKernels(): void {
   registerConvGradients();
   registerTile();
   registerChannelAffine();
+  registerRelu();
   registerChannelSums();
   registerSharedIdentity();
   registerBroadcastGradients();

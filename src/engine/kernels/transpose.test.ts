@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { tf } from '../tf.js';
+import { initBackend } from '../backend.js';
 import { assertWasmMatchesCpu } from '../../../test/support/backends.js';
 
 // Transposes only move values: the backends must agree exactly.
@@ -13,6 +15,9 @@ const cases: { shape: number[]; perm: number[] }[] = [
   // Axes of size 1 anywhere do not change which values move.
   { shape: [1, 9, 1, 6], perm: [0, 3, 2, 1] },
   { shape: [4, 1, 6], perm: [2, 1, 0] },
+  // Only axes of size 1 move: no data moves.
+  { shape: [1, 64, 1], perm: [0, 2, 1] },
+  { shape: [5, 1, 3], perm: [1, 0, 2] },
   // Other permutations go to the built-in kernel.
   { shape: [2, 3, 4], perm: [2, 0, 1] },
   { shape: [2, 3, 4, 5], perm: [3, 1, 2, 0] },
@@ -33,3 +38,15 @@ for (const { shape, perm } of cases) {
     );
   });
 }
+
+test('a transpose that moves only axes of size 1 shares its input data, as a reshape does', async () => {
+  await initBackend('wasm');
+  tf.tidy(() => {
+    const x = tf.randomNormal([1, 64, 1]);
+    const before = tf.backend().numDataIds();
+    const y = tf.transpose(x, [0, 2, 1]);
+    assert.deepEqual(y.shape, [1, 1, 64]);
+    assert.equal(tf.backend().numDataIds(), before, 'no new data on the backend');
+    assert.deepEqual(y.dataSync(), x.dataSync());
+  });
+});

@@ -5,6 +5,7 @@ import { compileKernelWat, WAT_MODULES } from '../../../scripts/build-wasm.js';
 import { OPTIMIZER_UPDATES_SHARED_WASM, OPTIMIZER_UPDATES_WASM } from './optimizer_updates_wasm.js';
 import { CONV_FILTER_GRADIENT_SHARED_WASM, CONV_FILTER_GRADIENT_WASM } from './conv_filter_gradient_wasm.js';
 import { BATCH_NORM_TRAINING_SHARED_WASM, BATCH_NORM_TRAINING_WASM } from './batch_norm_training_wasm.js';
+import { ELEMENTWISE_SHARED_WASM, ELEMENTWISE_WASM } from './elementwise_wasm.js';
 import { SIMD_PEAK_SHARED_WASM, SIMD_PEAK_WASM } from '../../bench/simd_peak_wasm.js';
 import { splitEvenly } from './wasm_loops.js';
 
@@ -12,6 +13,7 @@ const committed: Record<string, [unshared: string, shared: string]> = {
   OPTIMIZER_UPDATES: [OPTIMIZER_UPDATES_WASM, OPTIMIZER_UPDATES_SHARED_WASM],
   CONV_FILTER_GRADIENT: [CONV_FILTER_GRADIENT_WASM, CONV_FILTER_GRADIENT_SHARED_WASM],
   BATCH_NORM_TRAINING: [BATCH_NORM_TRAINING_WASM, BATCH_NORM_TRAINING_SHARED_WASM],
+  ELEMENTWISE: [ELEMENTWISE_WASM, ELEMENTWISE_SHARED_WASM],
   SIMD_PEAK: [SIMD_PEAK_WASM, SIMD_PEAK_SHARED_WASM],
 };
 
