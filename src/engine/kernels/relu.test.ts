@@ -13,9 +13,9 @@ function withSpecials(shape: number[]): tf.Tensor {
   return tf.tensor(values, shape);
 }
 
-// [1024, 256]: a dense layer's activations, one thread; [1024, 600]: above the size that splits
-// over threads; 3000 values: the SIMD loop's four-value tail; 35 values: not a multiple of 4, the
-// built-in kernel.
+// [1024, 256]: a dense layer's activations, the loop; [1024, 600]: above PARALLEL_SIZE, the
+// backend's clamp; 3000 values: the SIMD loop's four-value tail; 35 values: not a multiple of 4,
+// the backend's clamp.
 for (const shape of [
   [1024, 256],
   [1024, 600],
