@@ -2,10 +2,10 @@
 ;; values at a time. The backend runs these maps as XNNPACK operators (a 1x1 depthwise
 ;; convolution for the per-channel map, a clamp for relu), which on two threads start its thread
 ;; pool for every call, often several times the cost of the pass itself at the sizes of a
-;; training step. Each value is computed
-;; as there, so results do not change (but for NaN, which the depthwise convolution's clamp turned
-;; into -Infinity, and which stays NaN here, as on the cpu backend). Pointers are byte offsets. Compiled by
-;; scripts/build-wasm.ts into elementwise_wasm.ts.
+;; training step. Each value is computed as there, so results do not change (but for NaN, which
+;; the depthwise convolution's clamp turned into -Infinity, and which stays NaN here, as on the
+;; cpu backend). Pointers are byte offsets. Compiled by scripts/build-wasm.ts into
+;; elementwise_wasm.ts.
 (module
   (import "env" "memory" (memory 0))
 
@@ -35,7 +35,7 @@
         (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
         (br $row))))
 
-;; out[i] = max(x[i], 0) for `count` values (a multiple of 4): NaN stays NaN and -0 gives 0, as
+  ;; out[i] = max(x[i], 0) for `count` values (a multiple of 4): NaN stays NaN and -0 gives 0, as
   ;; with the backend's clamp and the cpu backend's Math.max. Sixteen values a turn, then four.
   (func (export "relu") (param $x i32) (param $out i32) (param $count i32)
     (local $end i32) (local $blocksEnd i32)

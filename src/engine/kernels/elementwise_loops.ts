@@ -12,10 +12,10 @@ export const elementwiseLoops = new WasmLoops<Loops>(ELEMENTWISE_WASM, ELEMENTWI
 
 /**
  * Below this many elements the per-channel loop stays on the calling thread; at and above it, relu
- * is left to the backend's kernel (relu.ts). Starting the backend's second
- * thread cost about 0.25 ms, a pass over a dense layer's [1024, 256] activations 0.035 ms on one
- * thread; where a split over the loop threads starts to pay was not measured, so it is left to
- * tensors of a few megabytes.
+ * is left to the backend's kernel (relu.ts). Starting the backend's second thread cost about
+ * 0.25 ms, a pass over a dense layer's [1024, 256] activations 0.035 ms on one thread; where a
+ * split over the loop threads starts to pay was not measured, so it is left to tensors of a few
+ * megabytes.
  */
 export const PARALLEL_SIZE = 1 << 19;
 
