@@ -44,7 +44,8 @@ function withPlainOperands(kernelName: 'BatchMatMul' | '_FusedMatMul'): void {
  * tensor id, with no shape in the key (tfjs-backend-wasm's batch_mat_mul_impl.cc). Data shared
  * under another shape (a reshape, or a transpose that moves no data) would then run on the first
  * shape's packing: wrong values, and reads past the operand (a full E1 run on such transposes
- * aborted inside the wasm binary). A right operand seen before with other inner dimensions is multiplied from a copy.
+ * aborted inside the wasm binary). A right operand seen before with other inner dimensions is
+ * multiplied from a copy.
  */
 const packedAs = new WeakMap<object, string>();
 
