@@ -63,11 +63,19 @@ class Block(nn.Module):
         return torch.relu(y + (self.proj(x) if self.proj is not None else x))
 
 
+def resnet(blocks_per_stage, classes):
+    """The CIFAR ResNet of src/models/resnet.ts: stages of 16, 32 and 64 channels."""
+    layers = [nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU()]
+    cin = 16
+    for stage, cout in enumerate((16, 32, 64)):
+        for block in range(blocks_per_stage):
+            layers.append(Block(cin, cout, 2 if stage > 0 and block == 0 else 1))
+            cin = cout
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, classes))
+
+
 def cnn(batch):
-    model = nn.Sequential(
-        nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
-        Block(16, 16, 1), Block(16, 32, 2), Block(32, 64, 2),
-        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+    model = resnet(1, 10)
     images = torch.randn(batch, 3, 32, 32)
     labels = torch.randint(0, 10, (batch,))
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
@@ -79,6 +87,18 @@ def cnn(batch):
         loss.backward()
         opt.step()
         return loss.item()
+
+    return step
+
+
+def teacher_forward(batch):
+    # E2's frozen teacher (ResNet-20, 5 source classes) reading a batch, as in a distillation step.
+    model = resnet(3, 5).eval()
+    images = torch.randn(batch, 3, 32, 32)
+
+    def step():
+        with torch.no_grad():
+            return model(images)[0, 0].item()
 
     return step
 
@@ -106,7 +126,7 @@ def blas():
     return {"library": ", ".join(os.path.basename(p) for p in paths) or "none found", "openblas": False}
 
 
-WORKLOADS = {"rec-mlp": (rec_mlp, 1024), "cnn": (cnn, 128)}
+WORKLOADS = {"rec-mlp": (rec_mlp, 1024), "cnn": (cnn, 128), "teacher-forward": (teacher_forward, 128)}
 
 
 def main():

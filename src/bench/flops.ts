@@ -1,6 +1,6 @@
 import { tf, type LayersModel } from '../engine/tf.js';
 
-/** Floating-point operations of one training step (forward and backward), by kind of kernel. */
+/** Floating-point operations of one step (a training step, or a forward pass), by kind of kernel. */
 export interface StepFlops {
   /** Dense layers' matrix products. */
   matmul: number;
@@ -22,7 +22,6 @@ const shapeOf = (tensor: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.Shape =>
  * layer reading only the data, such as the first convolution).
  */
 export function trainingFlops(model: LayersModel, batch: number): StepFlops {
-  const flops: StepFlops = { matmul: 0, conv: 0 };
   const trainsUpstream = new Map<Layer, boolean>();
   const upstream = (layer: Layer): boolean => {
     const known = trainsUpstream.get(layer);
@@ -32,11 +31,21 @@ export function trainingFlops(model: LayersModel, batch: number): StepFlops {
     trainsUpstream.set(layer, trains);
     return trains;
   };
+  return countFlops(model, batch, (layer) => 1 + (layer.trainable ? 1 : 0) + (upstream(layer) ? 1 : 0));
+}
+
+/** The multiply-adds of one forward pass of `batch` examples, as a frozen teacher runs it. */
+export function forwardFlops(model: LayersModel, batch: number): StepFlops {
+  return countFlops(model, batch, () => 1);
+}
+
+function countFlops(model: LayersModel, batch: number, passesOf: (layer: Layer) => number): StepFlops {
+  const flops: StepFlops = { matmul: 0, conv: 0 };
   for (const layer of model.layers) {
     const className = layer.getClassName();
     if (className !== 'Dense' && className !== 'Conv2D') continue;
     const kernel = layer.weights[0].shape as number[];
-    const passes = 1 + (layer.trainable ? 1 : 0) + (upstream(layer) ? 1 : 0);
+    const passes = passesOf(layer);
     if (className === 'Dense') {
       const input = shapeOf(layer.getInputAt(0));
       const rows = batch * input.slice(1, -1).reduce<number>((a, b) => a * (b ?? 1), 1);

@@ -24,6 +24,6 @@ test('a profiled cnn step lists backend kernels once each (no op wrappers), most
 test('profiling names an unknown workload and the known ones', async () => {
   await assert.rejects(
     profileWorkload('nope', { steps: 1, warmup: 0, seed: 0 }),
-    /Unknown workload "nope"; expected one of rec-mlp, cnn, talking-step, student-step/,
+    /Unknown workload "nope"; expected one of rec-mlp, cnn, talking-step, student-step, teacher-forward/,
   );
 });

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { packagePath } from '../engine/package_root.js';
 
 /** The workloads bench/pytorch_speed.py implements. */
-export const PYTORCH_WORKLOADS = ['rec-mlp', 'cnn'];
+export const PYTORCH_WORKLOADS = ['rec-mlp', 'cnn', 'teacher-forward'];
 
 /**
  * OpenBLAS's overrides of its CPU detection. Some machines set both in their environment to work

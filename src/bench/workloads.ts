@@ -2,6 +2,7 @@ import { cnnWorkload } from './cnn.js';
 import { recMlpWorkload } from './rec_mlp.js';
 import { studentStepWorkload } from './student_step.js';
 import { talkingStepWorkload } from './talking_step.js';
+import { teacherForwardWorkload } from './teacher_forward.js';
 import type { Workload } from './workload.js';
 
 /** The speed workloads by name; `batch` overrides the size of experiments.md (for quick tests). */
@@ -10,6 +11,7 @@ export const WORKLOADS: Record<string, (batch?: number) => Workload> = {
   cnn: cnnWorkload,
   'talking-step': talkingStepWorkload,
   'student-step': studentStepWorkload,
+  'teacher-forward': teacherForwardWorkload,
 };
 
 /** The workload of that name, or an error listing the names there are. */
