@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { packagePath } from '../engine/package_root.js';
 
@@ -62,6 +63,8 @@ export interface PytorchArgs {
   warmup: number;
   seed: number;
   batch?: number;
+  /** PyTorch's threads: by default the machine's cores, the best a user gets here. */
+  threads?: number;
   /** The Python to run (with torch); by default Debian's, then the first python3 on PATH. */
   python?: string;
 }
@@ -77,7 +80,7 @@ export async function runPytorch(args: PytorchArgs, setup: PytorchSetup): Promis
     '--warmup',
     String(args.warmup),
     '--threads',
-    '2',
+    String(args.threads ?? availableParallelism()),
     '--seed',
     String(args.seed),
     ...(args.batch ? ['--batch', String(args.batch)] : []),

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../engine/backend.js';
 import { runOrder, runSpeedBench, type SpeedOptions } from './speed.js';
@@ -25,8 +25,9 @@ const get = (name) => args[args.indexOf(name) + 1];
 const { OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE, FAKE_LOG } = process.env;
 if (process.env.FAKE_FAIL) { console.error('ModuleNotFoundError: No module named torch'); process.exit(1); }
 require('fs').appendFileSync(FAKE_LOG, JSON.stringify({ script: require('path').basename(args[0]),
-  OPENBLAS_CORETYPE: OPENBLAS_CORETYPE ?? null, OPENBLAS_L2_SIZE: OPENBLAS_L2_SIZE ?? null }) + '\\n');
-console.log(JSON.stringify({ version: 'fake', threads: 2, mkldnn: false,
+  OPENBLAS_CORETYPE: OPENBLAS_CORETYPE ?? null, OPENBLAS_L2_SIZE: OPENBLAS_L2_SIZE ?? null,
+  threads: get('--threads') }) + '\\n');
+console.log(JSON.stringify({ version: 'fake', threads: Number(get('--threads')), mkldnn: false,
   blas: { library: 'libblas.so.3', openblas: true, coretype: OPENBLAS_CORETYPE ?? 'Prescott', config: 'fake' },
   rows: get('--workloads').split(',').map((workload) => ({ workload, batch: Number(get('--batch')),
     times: Array(Number(get('--steps'))).fill(OPENBLAS_CORETYPE ? 1 : 2) })) }));
@@ -96,7 +97,12 @@ test('bench speed with a (fake) PyTorch: interleaved runs, their environments, k
     'pytorch-tuned 2',
   ]);
   assert.deepEqual(result.order, ['tfjs', 'pytorch', 'pytorch-tuned', 'tfjs', 'pytorch', 'pytorch-tuned']);
-  const installed = { script: 'pytorch_speed.py', OPENBLAS_CORETYPE: null, OPENBLAS_L2_SIZE: null };
+  const installed = {
+    script: 'pytorch_speed.py',
+    OPENBLAS_CORETYPE: null,
+    OPENBLAS_L2_SIZE: null,
+    threads: String(availableParallelism()),
+  };
   const tuned = { ...installed, OPENBLAS_CORETYPE: 'SkylakeX' };
   const logged = (await readFile(log, 'utf8'))
     .trim()
@@ -142,13 +148,17 @@ test('bench speed with a (fake) PyTorch: interleaved runs, their environments, k
   assert.ok(result.simdPeak && result.simdPeak.gflopsOneCore > 0.1, JSON.stringify(result.simdPeak));
 });
 
-test('without --allow-load a ratio is given exactly when the machine was quiet', async () => {
-  const result = await runSpeedBench(
-    'wasm',
-    quick(join(dir, 'quiet.jsonl'), { allowLoad: false, rounds: 1 }),
-  );
+test('without --allow-load a ratio is given exactly when the machine was quiet; PyTorch takes the threads asked for', async () => {
+  const log = join(dir, 'quiet.jsonl');
+  const result = await runSpeedBench('wasm', quick(log, { allowLoad: false, rounds: 1, pytorchThreads: 1 }));
   assert.equal(result.ratios === undefined, result.loadProblem !== undefined, JSON.stringify(result.machine));
   assert.equal(result.ratioWithheld !== undefined, result.loadProblem !== undefined);
+  const threads = (await readFile(log, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => (JSON.parse(line) as { threads: string }).threads);
+  assert.deepEqual(threads, ['1', '1']);
+  assert.ok(result.pytorch && 'threads' in result.pytorch && result.pytorch.threads === 1);
 });
 
 test('a PyTorch that cannot run is reported, and tfjs is still measured', async () => {

@@ -87,6 +87,8 @@ export interface SpeedOptions {
   seed: number;
   batch?: number;
   pytorch?: boolean;
+  /** PyTorch's threads (default: the machine's cores). */
+  pytorchThreads?: number;
   /** Rounds of interleaved runs (tfjs, each PyTorch setup, then again). */
   rounds: number;
   /** Give ratios even on a busy machine. */
@@ -226,7 +228,10 @@ export async function runSpeedBench(backend: BackendName, options: SpeedOptions)
       rows = await measureTfjs(options, result.flops);
     } else {
       try {
-        const torch = await runPytorch({ ...options, workloads: torchWorkloads }, run);
+        const torch = await runPytorch(
+          { ...options, threads: options.pytorchThreads, workloads: torchWorkloads },
+          run,
+        );
         torchInfo = { version: torch.version, threads: torch.threads, mkldnn: torch.mkldnn };
         reports.set(framework, { framework: run.framework, openblas: run.openblas, blas: torch.blas });
         rows = torch.rows;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { describeBackend, initBackend, type BackendRequest } from '../engine/backend.js';
 import { runSpeedBench, type SpeedResult } from '../bench/speed.js';
 import { WORKLOADS } from '../bench/workloads.js';
+import { PYTORCH_WORKLOADS } from '../bench/pytorch.js';
 import { backendOption, nonNegativeInt, positiveInt, threadsOption } from './options.js';
 import { progressBar } from './progress.js';
 import { registerProfileCommand } from './bench_profile.js';
@@ -18,6 +19,7 @@ interface SpeedFlags {
   seed: number;
   batch?: number;
   pytorch?: boolean;
+  pytorchThreads?: number;
   allowLoad?: boolean;
   python?: string;
 }
@@ -125,7 +127,12 @@ export function registerBenchCommand(program: Command): void {
     )
     .option(
       '--pytorch',
-      'also run rec-mlp and cnn in PyTorch (python3-torch), as installed and with the OpenBLAS core type of this CPU, for ratios',
+      `also run ${PYTORCH_WORKLOADS.join(', ')} in PyTorch (python3-torch), as installed and with the OpenBLAS core type of this CPU, for ratios`,
+    )
+    .option(
+      '--pytorch-threads <n>',
+      "PyTorch's threads (default: the machine's cores); 1 compares one core with --threads 1",
+      positiveInt('--pytorch-threads'),
     )
     .option('--python <command>', 'the Python that has torch (default /usr/bin/python3, else python3)')
     .option('--allow-load', 'give ratios even when the machine is busy (load above 0.5 per core)')
