@@ -73,7 +73,9 @@ export function speedTable(result: SpeedResult): string {
   const torch = result.pytorch;
   if (torch && 'error' in torch) lines.push(`PyTorch: ${torch.error}`);
   if (torch && 'setups' in torch) {
-    lines.push(`PyTorch ${torch.version}, ${torch.threads} threads, oneDNN ${torch.mkldnn ? 'on' : 'off'}`);
+    lines.push(
+      `PyTorch ${torch.version}, ${torch.threads} thread${torch.threads === 1 ? '' : 's'}, oneDNN ${torch.mkldnn ? 'on' : 'off'}`,
+    );
     for (const setup of torch.setups) {
       const variables = Object.entries(setup.openblas).map(([k, v]) => `${k}=${v}`);
       const kernel = setup.blas.openblas
