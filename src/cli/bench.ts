@@ -102,13 +102,18 @@ export function speedTable(result: SpeedResult): string {
   return lines.join('\n');
 }
 
-/** `talking-models bench speed`: training throughput of the speed workloads (src/bench/). */
+/**
+ * `talking-models bench speed`: ms per step of the speed workloads (src/bench/), training steps and
+ * a teacher forward pass.
+ */
 export function registerBenchCommand(program: Command): void {
   const bench = program.command('bench').description('benchmarks');
   registerProfileCommand(bench);
   bench
     .command('speed')
-    .description('training throughput (median ms per step) of the speed workloads (docs/results/speed.md)')
+    .description(
+      'throughput (median ms per step) of the speed workloads: training steps, and a teacher forward pass (docs/results/speed.md)',
+    )
     .addOption(backendOption())
     .addOption(threadsOption())
     .option('--out <file>', 'write the result JSON here')
