@@ -44,6 +44,13 @@ before(async () => {
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
+/** What the fake Python logged of each start: its script, OpenBLAS variables and threads. */
+const fakeRuns = async (log: string): Promise<Record<string, string | null>[]> =>
+  (await readFile(log, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, string | null>);
+
 const quick = (log: string, extra: Partial<SpeedOptions> = {}): SpeedOptions => ({
   workloads: ['rec-mlp', 'talking-step'],
   steps: 2,
@@ -104,10 +111,7 @@ test('bench speed with a (fake) PyTorch: interleaved runs, their environments, k
     threads: String(availableParallelism()),
   };
   const tuned = { ...installed, OPENBLAS_CORETYPE: 'SkylakeX' };
-  const logged = (await readFile(log, 'utf8'))
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line));
+  const logged = await fakeRuns(log);
   assert.deepEqual(logged, [installed, tuned, installed, tuned]);
   assert.ok(result.pytorch && 'setups' in result.pytorch, JSON.stringify(result.pytorch));
   assert.deepEqual(
@@ -153,10 +157,7 @@ test('without --allow-load a ratio is given exactly when the machine was quiet; 
   const result = await runSpeedBench('wasm', quick(log, { allowLoad: false, rounds: 1, pytorchThreads: 1 }));
   assert.equal(result.ratios === undefined, result.loadProblem !== undefined, JSON.stringify(result.machine));
   assert.equal(result.ratioWithheld !== undefined, result.loadProblem !== undefined);
-  const threads = (await readFile(log, 'utf8'))
-    .trim()
-    .split('\n')
-    .map((line) => (JSON.parse(line) as { threads: string }).threads);
+  const threads = (await fakeRuns(log)).map((run) => run.threads);
   assert.deepEqual(threads, ['1', '1']);
   assert.ok(result.pytorch && 'threads' in result.pytorch && result.pytorch.threads === 1);
 });
