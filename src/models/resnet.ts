@@ -1,5 +1,6 @@
 import { tf, type LayersModel, type SymbolicTensor } from '../engine/tf.js';
 import { Random } from '../engine/random.js';
+import { Conv2D } from './conv2d.js';
 import { FusedBatchNormalization } from './fused_batch_normalization.js';
 
 /** A CIFAR-style residual network of experiments.md (ResNet-20: 3 blocks a stage; ResNet-8: 1). */
@@ -23,17 +24,15 @@ export function buildResNet(config: ResNetConfig): LayersModel {
   const random = new Random(config.seed);
   const convInit = () => tf.initializers.heNormal({ seed: random.seedInt() });
   const conv = (x: SymbolicTensor, filters: number, kernel: number, strides: number, name: string) =>
-    tf.layers
-      .conv2d({
-        filters,
-        kernelSize: kernel,
-        strides,
-        padding: 'same',
-        useBias: false,
-        kernelInitializer: convInit(),
-        name,
-      })
-      .apply(x) as SymbolicTensor;
+    new Conv2D({
+      filters,
+      kernelSize: kernel,
+      strides,
+      padding: 'same',
+      useBias: false,
+      kernelInitializer: convInit(),
+      name,
+    }).apply(x) as SymbolicTensor;
   const bn = (x: SymbolicTensor, name: string) =>
     new FusedBatchNormalization({ momentum: 0.9, epsilon: 1e-5, name }).apply(x) as SymbolicTensor;
   const relu = (x: SymbolicTensor, name: string) =>
