@@ -34,6 +34,11 @@ for (const [shape, reps] of [
     [2, 1, 20],
     [2, 3, 1],
   ],
+  // Every outer axis repeated, the first of them holding 2 blocks.
+  [
+    [2, 1, 1, 16],
+    [3, 2, 5, 1],
+  ],
 ] as [number[], number[]][]) {
   test(`Tile [${shape}] by [${reps}] matches cpu (float32 and int32)`, async () => {
     await assertWasmMatchesCpu(
