@@ -46,7 +46,7 @@ const NAMES = ['output', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'];
 
 // Ranks 2 to 4; sizes on both sides of the threshold of the per-channel kernels and of the
 // gradient's loops (4096 elements); channel counts the loops take (multiples of 4: [16, 16, 16,
-// 16], [600, 8]), leave to tf ops (19, 30), and that the loops split unevenly over 2 or 3 threads (8, 20).
+// 16], [600, 8], [50, 10, 10, 20]) and leave to tf ops (19, 30).
 const SHAPES = [
   [4, 8, 8, 19],
   [16, 16, 16, 16],

@@ -48,10 +48,10 @@
         (br $lanes))))
 
   ;; dySum[c] = sum over r of dy[r, c]; productSum[c] = sum over r of dy[r, c] * centred[r, c], for
-  ;; `width` channels of rows `stride` channels apart (a thread's share of the channels). The rows
-  ;; are summed in blocks of 32 (in `partial`, 2 x width floats of scratch), then the blocks: each
-  ;; value passes through two sums of at most rows / 32 and 32 terms, not one of `rows`, which keeps
-  ;; float32's rounding error near that of a pairwise sum.
+  ;; `width` channels of rows `stride` channels apart. The rows are summed in blocks of 32 (in
+  ;; `partial`, 2 x width floats of scratch), then the blocks: each value passes through two sums of
+  ;; at most rows / 32 and 32 terms, not one of `rows`, which keeps float32's rounding error near
+  ;; that of a pairwise sum.
   (func (export "sums")
     (param $dy i32) (param $centred i32) (param $partial i32) (param $dySum i32) (param $productSum i32)
     (param $rows i32) (param $width i32) (param $stride i32)

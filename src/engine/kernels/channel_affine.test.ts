@@ -40,7 +40,7 @@ for (const [xShape, vShape] of shapes) {
   });
 }
 
-test('a per-channel map above the size that splits over threads matches cpu', async () => {
+test('a per-channel map of half a million values matches cpu', async () => {
   await assertWasmMatchesCpu(
     () => {
       const x = full([2048, 256]);

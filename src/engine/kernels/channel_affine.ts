@@ -1,6 +1,6 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf.js';
-import { elementwiseLoops, threadRanges } from './elementwise_loops.js';
+import { elementwiseLoops } from './elementwise_loops.js';
 import { reshaped, Scratch } from './scratch.js';
 import { overrideWasmKernel, type WasmKernelArgs, type WasmKernelFunc } from './wasm_backend.js';
 import { heapPointer } from './wasm_loops.js';
@@ -10,7 +10,7 @@ import { heapPointer } from './wasm_loops.js';
  * broadcasting element-wise ops of its gradient and a dense layer's bias are all such maps, and the
  * backend's own kernels for them are 4-20x slower (FusedBatchNorm is a plain loop, and binary ops
  * broadcast a [C] operand through a generic path). With channels a multiple of 4 they run as a SIMD
- * loop (elementwise.wat, split over the threads by rows for large tensors); otherwise as a 1x1
+ * loop (elementwise.wat, on the calling thread); otherwise as a 1x1
  * depthwise convolution with bias (XNNPACK), which computes every value the same way, a product
  * then a sum, but on two threads starts the backend's thread pool for every call.
  */
@@ -28,18 +28,18 @@ function affine(backend: BackendWasm, x: Info, scale: Float32Array, shift: Float
   if (channels % 4 === 0 && elementwiseLoops.bind(backend) != null) {
     const [s, b] = [scratch.tensor([channels], scale), scratch.tensor([channels], shift)];
     const out = backend.makeOutput(x.shape, 'float32');
-    const rowBytes = channels * 4;
-    const parts = threadRanges(backend, rows, size).map(([first, count]) => [
+    elementwiseLoops.runParts(backend, 'affine', [
       [
-        heapPointer(backend, x) + first * rowBytes,
-        heapPointer(backend, s),
-        heapPointer(backend, b),
-        heapPointer(backend, out) + first * rowBytes,
-        count,
-        channels,
+        [
+          heapPointer(backend, x),
+          heapPointer(backend, s),
+          heapPointer(backend, b),
+          heapPointer(backend, out),
+          rows,
+          channels,
+        ],
       ],
     ]);
-    elementwiseLoops.runParts(backend, 'affine', parts);
     return scratch.finish(out);
   }
   const out = scratch.run(
