@@ -90,8 +90,9 @@
   ;; Copies `rows` rows of `pixels` pixels of `pixelBytes` (a multiple of 4) each from `source`
   ;; (rows `sourceRowBytes` apart, pixels packed) to `target` (rows `targetRowBytes` apart, pixels
   ;; `targetPixelBytes` apart): one phase of a strided convolution's input gradient written into
-  ;; its rows and columns (conv_gradients.ts). Sixteen bytes a move, then four.
-  (func (export "interleave")
+  ;; its rows and columns, or a window of an image (conv_gradients.ts). Sixteen bytes a move, then
+  ;; four.
+  (func (export "copyPixels")
     (param $source i32) (param $sourceRowBytes i32) (param $target i32) (param $targetRowBytes i32)
     (param $rows i32) (param $pixels i32) (param $pixelBytes i32) (param $targetPixelBytes i32)
     (local $from i32) (local $to i32) (local $left i32) (local $k i32) (local $vectorBytes i32)

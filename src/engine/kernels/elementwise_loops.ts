@@ -5,7 +5,7 @@ interface Loops {
   affine(...args: number[]): void;
   relu(...args: number[]): void;
   reluGradient(...args: number[]): void;
-  interleave(...args: number[]): void;
+  copyPixels(...args: number[]): void;
 }
 
 /**
