@@ -7,7 +7,7 @@ test('a profiled cnn step lists backend kernels once each (no op wrappers), most
   await initBackend('wasm');
   const profile = await profileWorkload('cnn', { steps: 1, warmup: 0, seed: 0, batch: 2 });
   const names = profile.kernels.map((k) => k.kernel);
-  for (const kernel of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'FusedConv2D', 'FusedMomentum']) {
+  for (const kernel of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Conv2D', 'FusedMomentum']) {
     assert.ok(names.includes(kernel), `${kernel} in ${names.join(', ')}`);
   }
   assert.ok(!names.some((name) => name.endsWith('__op')), names.join(', '));
