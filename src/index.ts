@@ -31,6 +31,7 @@ export {
   FusedBatchNormalization,
   type FusedBatchNormalizationConfig,
 } from './models/fused_batch_normalization.js';
+export { Conv2D } from './models/conv2d.js';
 export { buildResNet, type ResNetConfig } from './models/resnet.js';
 export * from './data/index.js';
 export { saveModel, loadModel } from './models/io.js';

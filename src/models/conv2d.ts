@@ -18,8 +18,9 @@ const LayersConv2D = tf.layers.conv2d({ filters: 1, kernelSize: 1, name: 'class_
  * whose registered gradient computes each of the two only when the tape asks for it; the kernels,
  * and so the values, are the same. Other configurations run tfjs-layers' code.
  *
- * It is registered under tfjs-layers' class name, so every model loaded or cloned in this process
- * builds its convolutions with it; the saved form is tfjs-layers' own.
+ * It is registered under tfjs-layers' class name once this module is loaded (the package's entry
+ * point loads it), so every model loaded or cloned in the process then builds its convolutions
+ * with it; the saved form is tfjs-layers' own.
  */
 export class Conv2D extends LayersConv2D {
   static readonly className = 'Conv2D';
