@@ -126,4 +126,29 @@
         (local.set $source (i32.add (local.get $source) (local.get $sourceRowBytes)))
         (local.set $target (i32.add (local.get $target) (local.get $targetRowBytes)))
         (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
-        (br $row)))))
+        (br $row))))
+
+  ;; Zeroes `runs` runs of `bytes` bytes (a multiple of 4), `step` bytes apart from `target` on:
+  ;; the padding between the rows of a window (conv_gradients.ts). Sixteen bytes a store, then four.
+  (func (export "zeroRuns") (param $target i32) (param $runs i32) (param $bytes i32) (param $step i32)
+    (local $k i32) (local $vectorBytes i32)
+    (local.set $vectorBytes (i32.and (local.get $bytes) (i32.const -16)))
+    (block $done
+      (loop $run
+        (br_if $done (i32.eqz (local.get $runs)))
+        (local.set $k (i32.const 0))
+        (block $vectorsDone
+          (loop $vectors
+            (br_if $vectorsDone (i32.ge_u (local.get $k) (local.get $vectorBytes)))
+            (v128.store (i32.add (local.get $target) (local.get $k)) (v128.const i32x4 0 0 0 0))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $vectors)))
+        (block $wordsDone
+          (loop $words
+            (br_if $wordsDone (i32.ge_u (local.get $k) (local.get $bytes)))
+            (i32.store (i32.add (local.get $target) (local.get $k)) (i32.const 0))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $words)))
+        (local.set $target (i32.add (local.get $target) (local.get $step)))
+        (local.set $runs (i32.sub (local.get $runs) (i32.const 1)))
+        (br $run)))))

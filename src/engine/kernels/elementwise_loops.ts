@@ -6,11 +6,13 @@ interface Loops {
   relu(...args: number[]): void;
   reluGradient(...args: number[]): void;
   copyPixels(...args: number[]): void;
+  zeroRuns(...args: number[]): void;
 }
 
 /**
  * The element-wise loops of elementwise.wat: per-channel maps (channel_affine.ts), relu and its
- * gradient (relu.ts), and the strided copies of the convolution gradients (conv_gradients.ts).
+ * gradient (relu.ts), and the strided copies and zeroing of the convolution gradients
+ * (conv_gradients.ts).
  * They run on the calling thread: passes over memory gained nothing from the loop threads, and in
  * a training step lost (batch norm's input gradient and map took 15-16 ms of a cnn step split over
  * 2 threads, about 8 on one), the helper sharing the second core with XNNPACK's worker thread,
