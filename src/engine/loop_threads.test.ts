@@ -41,3 +41,32 @@ test('helper threads run their calls on the shared memory, report a failed call,
     threads.terminate();
   }
 });
+
+test('the calling thread and the helpers claim every chunk exactly once', async () => {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+  const floats = new Float32Array(memory.buffer);
+  floats.set([1, 2, 3, 4], 0);
+  new Int32Array(memory.buffer).set([0, 4, 8, 12], 16);
+  floats.set([1, 10, 100, 1000, -1, -10, -100, -1000], 32);
+  const own = new WebAssembly.Instance(module, { env: { memory } }).exports as {
+    filterGradient(...args: number[]): void;
+  };
+  const threads = await WorkerLoopThreads.start(memory, 2);
+  try {
+    // Chunk k adds once into its own dw, 128 bytes apart from byte 256 on.
+    const chunks = Array.from({ length: 12 }, (_, k) => [call(256 + 128 * k)]);
+    threads.start(module, 'filterGradient', chunks);
+    for (let k = threads.claim(); k < chunks.length; k = threads.claim()) own.filterGradient(...chunks[k][0]);
+    threads.wait();
+    for (let k = 0; k < chunks.length; k++) {
+      const at = (256 + 128 * k) / 4;
+      assert.deepEqual(
+        [...floats.subarray(at, at + 8)],
+        [1, 10, 100, 1000, -1, -10, -100, -1000],
+        `chunk ${k}`,
+      );
+    }
+  } finally {
+    threads.terminate();
+  }
+});

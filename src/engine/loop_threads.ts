@@ -5,9 +5,10 @@ import { packagePath } from './package_root.js';
 
 /**
  * Helper threads for the kernel pack's loops on the threaded wasm binary: Node worker threads that
- * instantiate a loop module on the backend's shared memory and run the calls they are handed. Each
- * waits on its slot of a shared Int32Array (Atomics, no polling); the calling thread blocks the
- * same way until they are done, as a kernel must return its result synchronously.
+ * instantiate a loop module on the backend's shared memory and run the chunks of calls they claim
+ * from a shared counter, as the calling thread does (`claim`). Each waits on its slot of a shared
+ * Int32Array (Atomics, no polling); the calling thread blocks the same way until they are done, as
+ * a kernel must return its result synchronously.
  */
 
 const WORKER = packagePath('src', 'engine', 'loop_threads_worker.cjs');
@@ -32,15 +33,18 @@ export class WorkerLoopThreads implements LoopThreads {
   private constructor(
     private readonly helpers: Helper[],
     private readonly state: Int32Array,
+    /** The index of the next chunk to claim, shared by every thread. */
+    private readonly next: Int32Array,
   ) {}
 
   /** `count` helper threads on `memory`, once each has started. */
   static async start(memory: WebAssembly.Memory, count: number): Promise<WorkerLoopThreads> {
     const state = new Int32Array(new SharedArrayBuffer(4 * count));
+    const next = new Int32Array(new SharedArrayBuffer(4));
     const helpers = Array.from({ length: count }, (_, index) => {
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(WORKER, {
-        workerData: { memory, state, index, port: port2, IDLE, WORK, FAILED },
+        workerData: { memory, state, next, index, port: port2, IDLE, WORK, FAILED },
         transferList: [port2],
         // As for the binary's own threads (wasm_threads.ts): this process's options may not apply.
         execArgv: [],
@@ -55,25 +59,29 @@ export class WorkerLoopThreads implements LoopThreads {
     }
     // They wait for calls forever, which must not keep Node from exiting.
     for (const { worker } of helpers) worker.unref();
-    return new WorkerLoopThreads(helpers, state);
+    return new WorkerLoopThreads(helpers, state, next);
   }
 
   get count(): number {
     return this.helpers.length;
   }
 
-  start(module: WebAssembly.Module, name: string, calls: number[][][]): void {
+  start(module: WebAssembly.Module, name: string, chunks: number[][][]): void {
     if (this.started > 0) throw new Error('the wasm loops started helper threads that are still running');
     const id = this.modules.get(module) ?? this.modules.size;
     this.modules.set(module, id);
-    calls.forEach((part, index) => {
-      const { port, has } = this.helpers[index];
-      port.postMessage({ id, module: has.has(id) ? undefined : module, name, calls: part });
+    Atomics.store(this.next, 0, 0);
+    this.helpers.forEach(({ port, has }, index) => {
+      port.postMessage({ id, module: has.has(id) ? undefined : module, name, chunks });
       has.add(id);
       Atomics.store(this.state, index, WORK);
       Atomics.notify(this.state, index);
     });
-    this.started = calls.length;
+    this.started = this.helpers.length;
+  }
+
+  claim(): number {
+    return Atomics.add(this.next, 0, 1);
   }
 
   wait(): void {

@@ -69,7 +69,7 @@ function runSums(
   channels: number,
   args: number[],
 ): void {
-  loops.runParts(backend, name, [[[...args, rows, channels, channels]]]);
+  loops.run(backend, name, [[[...args, rows, channels, channels]]]);
 }
 
 /** Inputs x ([..., C]) and mean ([C]); outputs x - mean and the per-channel sums of its squares ([C]). */
@@ -108,7 +108,7 @@ function inputGradient({ inputs: { dy, centred, a, b, d }, backend }: WasmKernel
   const [rows, channels] = rowsAndChannels(dy);
   const out = backend.makeOutput(dy.shape, 'float32');
   const at = (t: Info) => heapPointer(backend, t);
-  loops.runParts(backend, 'inputGradient', [
+  loops.run(backend, 'inputGradient', [
     [[at(dy), at(centred), at(a), at(b), at(d), at(out), rows, channels]],
   ]);
   return out;

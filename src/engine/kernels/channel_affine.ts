@@ -28,7 +28,7 @@ function affine(backend: BackendWasm, x: Info, scale: Float32Array, shift: Float
   if (channels % 4 === 0 && elementwiseLoops.bind(backend) != null) {
     const [s, b] = [scratch.tensor([channels], scale), scratch.tensor([channels], shift)];
     const out = backend.makeOutput(x.shape, 'float32');
-    elementwiseLoops.runParts(backend, 'affine', [
+    elementwiseLoops.run(backend, 'affine', [
       [
         [
           heapPointer(backend, x),

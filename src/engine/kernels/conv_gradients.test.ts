@@ -111,12 +111,12 @@ for (const { size, batch, widths } of [
   });
 }
 
-// 3x3 taps of 3 channels are 27 filter rows, 7 blocks of 4: 3 + 4 on 2 threads, 2 + 2 + 3 on 3.
-// 12 output channels are padded to 16; 4 images a call, so the 6 images take calls of 4 and 2.
-test('the filter gradient split over 2 and 3 threads is bit-identical to the loop on one thread', async () => {
+// 3x3 taps of 3 channels are 27 filter rows, 7 blocks of 4; 12 output channels are padded to
+// 16. 4 images a call, so the 18 images take 5 calls, 5 groups with a partial dW each.
+test('the filter gradient claimed by 2 and 3 threads is bit-identical to the loop on one thread', async () => {
   const filterGradient = () => {
-    const x = tf.randomNormal([6, 16, 16, 3], 0, 1, 'float32', 1);
-    const dy = tf.randomNormal([6, 16, 16, 12], 0, 1, 'float32', 2);
+    const x = tf.randomNormal([18, 16, 16, 3], 0, 1, 'float32', 1);
+    const dy = tf.randomNormal([18, 16, 16, 12], 0, 1, 'float32', 2);
     const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 12] };
     const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor;
     return Buffer.from((dw.dataSync() as Float32Array).buffer);
@@ -128,19 +128,28 @@ test('the filter gradient split over 2 and 3 threads is bit-identical to the loo
     const backend = tf.backend() as BackendWasm;
     const helpers = loopThreadsOf(backend)!;
     assert.equal(helpers.count, threads - 1);
-    // Records how many helpers each run started, to check that the split really ran.
-    const started: number[] = [];
+    // This thread sleeps 20 ms after each chunk it claims, so that the helpers claim some of them.
+    const chunks: number[] = [];
+    const claimed: number[] = [];
+    const pause = new Int32Array(new SharedArrayBuffer(4));
     setLoopThreads(backend, {
       count: helpers.count,
-      start: (module, name, calls) => {
-        started.push(calls.length);
-        helpers.start(module, name, calls);
+      start: (module, name, started) => {
+        chunks.push(started.length);
+        helpers.start(module, name, started);
+      },
+      claim: () => {
+        const k = helpers.claim();
+        if (k < chunks[0]) claimed.push(k);
+        Atomics.wait(pause, 0, 0, 20);
+        return k;
       },
       wait: () => helpers.wait(),
     });
     const split = filterGradient();
     setLoopThreads(backend, helpers);
-    assert.deepEqual(started, [threads - 1], `${threads} threads: one run on ${threads - 1} helpers`);
+    assert.deepEqual(chunks, [5], `${threads} threads: one run of 5 chunks`);
+    assert.ok(claimed.length < 5, `${threads} threads: the helpers ran none of the chunks`);
     assert.ok(split.equals(one), `${threads} threads: dW differs from the one-thread loop's`);
   }
 });

@@ -3,7 +3,7 @@ import { CONV_FILTER_GRADIENT_SHARED_WASM, CONV_FILTER_GRADIENT_WASM } from './c
 import { Scratch } from './scratch.js';
 import { copyValues } from './wasm_memory.js';
 import { elementwiseLoops } from './elementwise_loops.js';
-import { heapPointer, loopThreadCount, splitEvenly, WasmLoops } from './wasm_loops.js';
+import { heapPointer, splitEvenly, WasmLoops } from './wasm_loops.js';
 import { overrideWasmKernel, type WasmKernelArgs } from './wasm_backend.js';
 
 /**
@@ -57,7 +57,7 @@ class ConvScratch extends Scratch {
       }
     }
     target.fill(0, end);
-    if (zeroing.length > 0) elementwiseLoops.runParts(this.backend, 'zeroRuns', [zeroing]);
+    if (zeroing.length > 0) elementwiseLoops.run(this.backend, 'zeroRuns', [zeroing]);
     const [from, to] = [heapPointer(this.backend, x), heapPointer(this.backend, out)];
     const calls = Array.from({ length: n }, (_, b) => [
       from + ((b * h + top + firstRow) * w + left + firstColumn) * c * 4,
@@ -69,7 +69,7 @@ class ConvScratch extends Scratch {
       columns * c * 4,
       0,
     ]);
-    elementwiseLoops.runParts(this.backend, 'copyPixels', [calls]);
+    elementwiseLoops.run(this.backend, 'copyPixels', [calls]);
     return out;
   }
 
@@ -152,6 +152,12 @@ const TAP_BLOCK = 4;
 const CHANNEL_BLOCK = 8;
 /** dy values per loop call: a few images whose dy (64 KiB here) and x stay in the L2 cache. */
 const DY_PER_CALL = 16384;
+/**
+ * Groups of images whose partial filter gradients the threads claim: enough that a thread slowed by
+ * others (XNNPACK's spinning worker shares the second core) takes fewer, few enough that adding
+ * the partials costs little.
+ */
+const IMAGE_GROUPS = 8;
 
 const roundUp = (value: number, block: number) => Math.ceil(value / block) * block;
 
@@ -222,17 +228,24 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): Info 
   );
   const tapTiles = rows / TAP_BLOCK;
   const channelTiles = channels / CHANNEL_BLOCK;
-  // Each thread takes whole blocks of taps and runs the same calls over the images, so every
-  // element of dW sums the same products in the same order whatever the thread count.
-  const parts = splitEvenly(tapTiles, loopThreadCount(backend)).map(([first, count]) => {
-    const calls: number[][] = [];
-    for (let b = 0; b < batch; b += imagesPerCall) {
-      calls.push([
+  // Each group of images sums into its own partial dW, every tap; the threads claim groups as
+  // they go, and the partials are added in group order. The groups do not depend on the thread
+  // count, so neither does any bit of dW.
+  const calls = Math.ceil(batch / imagesPerCall);
+  const groups = splitEvenly(calls, IMAGE_GROUPS);
+  const size = rows * channels;
+  const partials = scratch.output([groups.length, size]);
+  backend.typedArrayFromHeap(partials).fill(0);
+  const partialsAt = heapPointer(backend, partials);
+  const chunks = groups.map(([first, count], group) =>
+    Array.from({ length: count }, (_, k) => {
+      const b = (first + k) * imagesPerCall;
+      return [
         xAt + b * imageBytes,
         dyAt + b * dyImageBytes,
-        dwAt + first * TAP_BLOCK * channels * 4,
-        offsetsAt + first * TAP_BLOCK * 4,
-        count,
+        partialsAt + group * size * 4,
+        offsetsAt,
+        tapTiles,
         channelTiles,
         Math.min(imagesPerCall, batch - b),
         outHeight,
@@ -240,11 +253,13 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): Info 
         imageBytes,
         sh * sourceWidth * inChannels * 4,
         sw * inChannels * 4,
-      ]);
-    }
-    return calls;
-  });
-  filterGradientLoops.runParts(backend, 'filterGradient', parts);
+      ];
+    }),
+  );
+  filterGradientLoops.run(backend, 'filterGradient', chunks);
+  elementwiseLoops.run(backend, 'accumulate', [
+    groups.map((_, group) => [dwAt, partialsAt + group * size * 4, size]),
+  ]);
   if (exact) return scratch.finish(dw);
   const result = scratch.output(filterShape);
   const blocks = backend.typedArrayFromHeap(dw);
@@ -374,7 +389,7 @@ function interleave(
     pixelBytes,
     sw * pixelBytes,
   ]);
-  elementwiseLoops.runParts(backend, 'copyPixels', [calls]);
+  elementwiseLoops.run(backend, 'copyPixels', [calls]);
 }
 
 export function registerConvGradients(): void {

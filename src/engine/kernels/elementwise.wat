@@ -151,4 +151,18 @@
             (br $words)))
         (local.set $target (i32.add (local.get $target) (local.get $step)))
         (local.set $runs (i32.sub (local.get $runs) (i32.const 1)))
-        (br $run)))))
+        (br $run))))
+
+  ;; target[i] += source[i] for `count` values (a multiple of 4): the filter gradient's partial
+  ;; sums added up in a fixed order (conv_gradients.ts).
+  (func (export "accumulate") (param $target i32) (param $source i32) (param $count i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $target) (i32.shl (local.get $count) (i32.const 2))))
+    (block $done
+      (loop $lanes
+        (br_if $done (i32.ge_u (local.get $target) (local.get $end)))
+        (v128.store (local.get $target)
+          (f32x4.add (v128.load (local.get $target)) (v128.load (local.get $source))))
+        (local.set $target (i32.add (local.get $target) (i32.const 16)))
+        (local.set $source (i32.add (local.get $source) (i32.const 16)))
+        (br $lanes)))))

@@ -7,11 +7,12 @@ interface Loops {
   reluGradient(...args: number[]): void;
   copyPixels(...args: number[]): void;
   zeroRuns(...args: number[]): void;
+  accumulate(...args: number[]): void;
 }
 
 /**
  * The element-wise loops of elementwise.wat: per-channel maps (channel_affine.ts), relu and its
- * gradient (relu.ts), and the strided copies and zeroing of the convolution gradients
+ * gradient (relu.ts), and the strided copies, zeroing and sums of the convolution gradients
  * (conv_gradients.ts).
  * They run on the calling thread: passes over memory gained nothing from the loop threads, and in
  * a training step lost (batch norm's input gradient and map took 15-16 ms of a cnn step split over

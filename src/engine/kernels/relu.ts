@@ -32,9 +32,7 @@ function makeRelu(builtin: WasmKernelFunc | undefined): WasmKernelFunc {
       return builtin(args);
     }
     const out = backend.makeOutput(x.shape, 'float32');
-    elementwiseLoops.runParts(backend, 'relu', [
-      [[heapPointer(backend, x), heapPointer(backend, out), size]],
-    ]);
+    elementwiseLoops.run(backend, 'relu', [[[heapPointer(backend, x), heapPointer(backend, out), size]]]);
     return out;
   };
 }
@@ -44,7 +42,7 @@ export const RELU_GRADIENT = 'ReluGradient';
 /** Inputs dy and x (float32, a multiple of 4 values); output dy * step(x), on the calling thread. */
 function reluGradient({ inputs: { dy, x }, backend }: WasmKernelArgs): tf.TensorInfo {
   const out = backend.makeOutput(x.shape, 'float32');
-  elementwiseLoops.runParts(backend, 'reluGradient', [
+  elementwiseLoops.run(backend, 'reluGradient', [
     [
       [
         heapPointer(backend, dy),

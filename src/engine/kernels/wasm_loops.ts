@@ -31,10 +31,13 @@ export interface LoopThreads {
   /** How many threads there are beside the calling one. */
   readonly count: number;
   /**
-   * Starts `calls[i]` on helper thread i: export `name` of `module` (a module compiled for the
-   * shared memory) called with each call's arguments in turn. Returns at once.
+   * Starts every helper on `chunks`: each claims the next unclaimed chunk and calls export `name`
+   * of `module` (a module compiled for the shared memory) with each of its calls' arguments in
+   * turn, until none is left. Returns at once.
    */
-  start(module: WebAssembly.Module, name: string, calls: number[][][]): void;
+  start(module: WebAssembly.Module, name: string, chunks: number[][][]): void;
+  /** Claims a chunk of the started ones for the calling thread: its index, past the last if none is left. */
+  claim(): number;
   /** Blocks until every started helper has finished; throws a helper's error. */
   wait(): void;
 }
@@ -54,7 +57,7 @@ export const loopThreadCount = (backend: BackendWasm): number => 1 + (loopThread
 
 /**
  * `items` split into at most `parts` contiguous ranges [first, count] whose sizes differ by at
- * most one, none empty: the parts of `runParts` when a loop's work is split over threads.
+ * most one, none empty.
  */
 export function splitEvenly(items: number, parts: number): [first: number, count: number][] {
   const ranges: [number, number][] = [];
@@ -98,26 +101,26 @@ export class WasmLoops<Exports> {
   }
 
   /**
-   * Runs export `name` over `parts`, each a list of calls (argument lists): the first part on this
-   * thread and the others at the same time on the backend's helper threads (at most
-   * `loopThreadCount(backend) - 1` of them). Returns once every part is done. The parts must
+   * Runs export `name` over `chunks` (lists of calls, each call's arguments in turn), which this
+   * thread and the backend's helper threads claim one at a time until none is left, so that a
+   * thread slowed by other work takes fewer. Returns once every chunk is done. The chunks must
    * write disjoint memory; the loops must be bound (`bind` not null).
    */
-  runParts(backend: BackendWasm, name: keyof Exports & string, parts: number[][][]): void {
+  run(backend: BackendWasm, name: keyof Exports & string, chunks: number[][][]): void {
     const loop = this.bind(backend)![name] as (...args: number[]) => void;
-    const helpers = parts.slice(1);
-    if (helpers.length > 0) {
-      const threads = loopThreads.get(backend);
-      if (threads == null || helpers.length > threads.count) {
-        throw new Error(`${parts.length} parts of ${name} for ${loopThreadCount(backend)} threads`);
-      }
-      threads.start(this.compile(true)!, name, helpers);
+    const threads = chunks.length > 1 ? loopThreads.get(backend) : undefined;
+    if (threads == null) {
+      for (const chunk of chunks) for (const args of chunk) loop(...args);
+      return;
     }
+    threads.start(this.compile(true)!, name, chunks);
     try {
-      for (const args of parts[0]) loop(...args);
+      for (let k = threads.claim(); k < chunks.length; k = threads.claim()) {
+        for (const args of chunks[k]) loop(...args);
+      }
     } finally {
       // The helpers write into tensors this thread may free or reuse once it returns.
-      if (helpers.length > 0) loopThreads.get(backend)!.wait();
+      threads.wait();
     }
   }
 
