@@ -11,12 +11,18 @@ const module = new WebAssembly.Module(Buffer.from(CONV_FILTER_GRADIENT_SHARED_WA
  */
 const call = (dw: number, x = 0) => [x, 128, dw, 64, 1, 1, 1, 1, 1, 0, 0, 0];
 
-test('helper threads run their calls on the shared memory, report a failed call, and keep working after it', async () => {
+/** A shared memory holding x, the tap offsets and dy of `call`. */
+function sharedMemory() {
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
   const floats = new Float32Array(memory.buffer);
   floats.set([1, 2, 3, 4], 0);
   new Int32Array(memory.buffer).set([0, 4, 8, 12], 16);
   floats.set([1, 10, 100, 1000, -1, -10, -100, -1000], 32);
+  return { memory, floats };
+}
+
+test('helper threads run their calls on the shared memory, report a failed call, and keep working after it', async () => {
+  const { memory, floats } = sharedMemory();
   const threads = await WorkerLoopThreads.start(memory, 2);
   try {
     assert.equal(threads.count, 2);
@@ -43,11 +49,7 @@ test('helper threads run their calls on the shared memory, report a failed call,
 });
 
 test('the calling thread and the helpers claim every chunk exactly once', async () => {
-  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
-  const floats = new Float32Array(memory.buffer);
-  floats.set([1, 2, 3, 4], 0);
-  new Int32Array(memory.buffer).set([0, 4, 8, 12], 16);
-  floats.set([1, 10, 100, 1000, -1, -10, -100, -1000], 32);
+  const { memory, floats } = sharedMemory();
   const own = new WebAssembly.Instance(module, { env: { memory } }).exports as {
     filterGradient(...args: number[]): void;
   };
