@@ -58,20 +58,6 @@ const rowsAndChannels = (x: Info) => {
   return [tf.util.sizeFromShape(x.shape) / channels, channels];
 };
 
-/**
- * Runs a loop of per-channel sums over `rows` rows of `channels` on the calling thread:
- * `args` gives its arguments before rows, width and stride.
- */
-function runSums(
-  backend: BackendWasm,
-  name: 'centre' | 'sums',
-  rows: number,
-  channels: number,
-  args: number[],
-): void {
-  loops.run(backend, name, [[[...args, rows, channels, channels]]]);
-}
-
 /** Inputs x ([..., C]) and mean ([C]); outputs x - mean and the per-channel sums of its squares ([C]). */
 function centre({ inputs: { x, mean }, backend }: WasmKernelArgs): Info[] {
   const [rows, channels] = rowsAndChannels(x);
@@ -80,7 +66,9 @@ function centre({ inputs: { x, mean }, backend }: WasmKernelArgs): Info[] {
   const centred = backend.makeOutput(x.shape, 'float32');
   const squareSum = backend.makeOutput([channels], 'float32');
   const at = (t: Info) => heapPointer(backend, t);
-  runSums(backend, 'centre', rows, channels, [at(x), at(mean), at(centred), at(partial), at(squareSum)]);
+  loops.run(backend, 'centre', [
+    [[at(x), at(mean), at(centred), at(partial), at(squareSum), rows, channels]],
+  ]);
   scratch.finish(centred);
   return [centred, squareSum];
 }
@@ -92,12 +80,8 @@ function sums({ inputs: { dy, centred }, backend }: WasmKernelArgs): Info[] {
   const partial = scratch.output([2 * channels]);
   const outputs = [0, 1].map(() => backend.makeOutput([channels], 'float32'));
   const at = (t: Info) => heapPointer(backend, t);
-  runSums(backend, 'sums', rows, channels, [
-    at(dy),
-    at(centred),
-    at(partial),
-    at(outputs[0]),
-    at(outputs[1]),
+  loops.run(backend, 'sums', [
+    [[at(dy), at(centred), at(partial), at(outputs[0]), at(outputs[1]), rows, channels]],
   ]);
   scratch.finish(outputs[0]);
   return outputs;

@@ -48,17 +48,15 @@
         (br $lanes))))
 
   ;; dySum[c] = sum over r of dy[r, c]; productSum[c] = sum over r of dy[r, c] * centred[r, c], for
-  ;; `width` channels of rows `stride` channels apart. The rows are summed in blocks of 32 (in
-  ;; `partial`, 2 x width floats of scratch), then the blocks: each value passes through two sums of
-  ;; at most rows / 32 and 32 terms, not one of `rows`, which keeps float32's rounding error near
-  ;; that of a pairwise sum.
+  ;; rows of `width` channels. The rows are summed in blocks of 32 (in `partial`, 2 x width floats of
+  ;; scratch), then the blocks: each value passes through two sums of at most rows / 32 and 32
+  ;; terms, not one of `rows`, which keeps float32's rounding error near that of a pairwise sum.
   (func (export "sums")
     (param $dy i32) (param $centred i32) (param $partial i32) (param $dySum i32) (param $productSum i32)
-    (param $rows i32) (param $width i32) (param $stride i32)
-    (local $widthBytes i32) (local $rowBytes i32) (local $products i32) (local $block i32) (local $c i32)
+    (param $rows i32) (param $width i32)
+    (local $widthBytes i32) (local $products i32) (local $block i32) (local $c i32)
     (local $x v128)
     (local.set $widthBytes (i32.shl (local.get $width) (i32.const 2)))
-    (local.set $rowBytes (i32.shl (local.get $stride) (i32.const 2)))
     (local.set $products (i32.add (local.get $partial) (local.get $widthBytes)))
     (call $zero (local.get $dySum) (local.get $widthBytes))
     (call $zero (local.get $productSum) (local.get $widthBytes))
@@ -85,8 +83,8 @@
                     (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $centred) (local.get $c))))))
                 (local.set $c (i32.add (local.get $c) (i32.const 16)))
                 (br $lanes)))
-            (local.set $dy (i32.add (local.get $dy) (local.get $rowBytes)))
-            (local.set $centred (i32.add (local.get $centred) (local.get $rowBytes)))
+            (local.set $dy (i32.add (local.get $dy) (local.get $widthBytes)))
+            (local.set $centred (i32.add (local.get $centred) (local.get $widthBytes)))
             (local.set $block (i32.sub (local.get $block) (i32.const 1)))
             (br $row)))
         (local.set $c (i32.const 0))
@@ -105,16 +103,15 @@
             (br $add)))
         (br $blocks))))
 
-  ;; centred[r, c] = x[r, c] - mean[c] and squareSum[c] = sum over r of centred[r, c]^2, for `width`
-  ;; channels of rows `stride` channels apart, summed in blocks of 32 rows as in `sums` (`partial`:
-  ;; width floats of scratch).
+  ;; centred[r, c] = x[r, c] - mean[c] and squareSum[c] = sum over r of centred[r, c]^2, for rows of
+  ;; `width` channels, summed in blocks of 32 rows as in `sums` (`partial`: width floats of
+  ;; scratch).
   (func (export "centre")
     (param $x i32) (param $mean i32) (param $centred i32) (param $partial i32) (param $squareSum i32)
-    (param $rows i32) (param $width i32) (param $stride i32)
-    (local $widthBytes i32) (local $rowBytes i32) (local $block i32) (local $c i32)
+    (param $rows i32) (param $width i32)
+    (local $widthBytes i32) (local $block i32) (local $c i32)
     (local $v v128)
     (local.set $widthBytes (i32.shl (local.get $width) (i32.const 2)))
-    (local.set $rowBytes (i32.shl (local.get $stride) (i32.const 2)))
     (call $zero (local.get $squareSum) (local.get $widthBytes))
     (block $done
       (loop $blocks
@@ -141,8 +138,8 @@
                     (f32x4.mul (local.get $v) (local.get $v))))
                 (local.set $c (i32.add (local.get $c) (i32.const 16)))
                 (br $lanes)))
-            (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
-            (local.set $centred (i32.add (local.get $centred) (local.get $rowBytes)))
+            (local.set $x (i32.add (local.get $x) (local.get $widthBytes)))
+            (local.set $centred (i32.add (local.get $centred) (local.get $widthBytes)))
             (local.set $block (i32.sub (local.get $block) (i32.const 1)))
             (br $row)))
         (local.set $c (i32.const 0))

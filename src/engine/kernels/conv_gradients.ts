@@ -40,35 +40,31 @@ class ConvScratch extends Scratch {
     // Only what the copies leave is zeroed (filling the whole window first took 5 ms a step): per
     // image, what lies before its first row segment by a JavaScript fill, and the equal gaps
     // between its segments by a wasm loop (JavaScript fills, one a gap, took 4 ms a step).
-    const gap = (width - columns) * c;
+    const [from, to] = [heapPointer(this.backend, x), heapPointer(this.backend, out)];
+    const [rowValues, segment] = [width * c, columns * c];
+    const calls: number[][] = [];
     const zeroing: number[][] = [];
     let end = 0;
     for (let b = 0; b < n; b++) {
-      const start = ((b * height + firstRow) * width + firstColumn) * c;
+      const start = (b * height + firstRow) * rowValues + firstColumn * c;
       target.fill(0, end, start);
-      end = start + (rows - 1) * width * c + columns * c;
-      if (gap > 0 && rows > 1) {
-        zeroing.push([
-          heapPointer(this.backend, out) + (start + columns * c) * 4,
-          rows - 1,
-          gap * 4,
-          width * c * 4,
-        ]);
+      end = start + (rows - 1) * rowValues + segment;
+      calls.push([
+        from + ((b * h + top + firstRow) * w + left + firstColumn) * c * 4,
+        w * c * 4,
+        to + start * 4,
+        rowValues * 4,
+        rows,
+        1,
+        segment * 4,
+        0,
+      ]);
+      if (segment < rowValues && rows > 1) {
+        zeroing.push([to + (start + segment) * 4, rows - 1, (rowValues - segment) * 4, rowValues * 4]);
       }
     }
     target.fill(0, end);
     if (zeroing.length > 0) elementwiseLoops.run(this.backend, 'zeroRuns', [zeroing]);
-    const [from, to] = [heapPointer(this.backend, x), heapPointer(this.backend, out)];
-    const calls = Array.from({ length: n }, (_, b) => [
-      from + ((b * h + top + firstRow) * w + left + firstColumn) * c * 4,
-      w * c * 4,
-      to + ((b * height + firstRow) * width + firstColumn) * c * 4,
-      width * c * 4,
-      rows,
-      1,
-      columns * c * 4,
-      0,
-    ]);
     elementwiseLoops.run(this.backend, 'copyPixels', [calls]);
     return out;
   }

@@ -4,7 +4,8 @@
 ;; every call, often several times the cost of the pass itself at the sizes of a training step.
 ;; Each value is computed as there, so results do not change (but for NaN, which the depthwise
 ;; convolution's clamp turned into -Infinity, and which stays NaN here, as on the cpu backend).
-;; Relu's gradient and the strided copy replace compositions of tf ops and a JavaScript loop.
+;; Relu's gradient and the convolution gradients' copies, zeroing and sums replace compositions of
+;; tf ops and JavaScript loops.
 ;; Pointers are byte offsets. Compiled by scripts/build-wasm.ts into elementwise_wasm.ts.
 (module
   (import "env" "memory" (memory 0))
