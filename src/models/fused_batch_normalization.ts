@@ -1,5 +1,5 @@
 import { tf, type Tensor } from '../engine/tf.js';
-import { batchNormInTraining } from '../engine/kernels/batch_norm_training.js';
+import { batchNormInTraining, movingAverages } from '../engine/kernels/batch_norm_training.js';
 
 export interface FusedBatchNormalizationConfig {
   /** Weight of the old value in the moving averages: moving = moving - (moving - batch) * (1 - momentum). */
@@ -77,18 +77,18 @@ export class FusedBatchNormalization extends tf.layers.Layer {
         );
       }
       const { output, mean, variance } = batchNormInTraining(x, gamma, beta, this.epsilon);
-      this.moveAverage(this.movingMean!, mean);
-      this.moveAverage(this.movingVariance!, variance);
-      tf.dispose([mean, variance]);
+      const [movingMean, movingVariance] = [this.movingMean!, this.movingVariance!];
+      const averages = movingAverages(
+        movingMean.read(),
+        movingVariance.read(),
+        mean,
+        variance,
+        this.momentum,
+      );
+      movingMean.write(averages[0]);
+      movingVariance.write(averages[1]);
+      tf.dispose([mean, variance, ...averages]);
       return output;
-    });
-  }
-
-  /** tfjs-layers' update, op for op: moving - (moving - value) * (1 - momentum). */
-  private moveAverage(variable: tf.LayerVariable, value: Tensor): void {
-    tf.tidy(() => {
-      const old = variable.read();
-      variable.write(tf.sub(old, tf.mul(tf.sub(old, value), 1 - this.momentum)));
     });
   }
 

@@ -6,27 +6,27 @@ import { heapPointer, WasmLoops } from './wasm_loops.js';
 import { BATCH_NORM_TRAINING_SHARED_WASM, BATCH_NORM_TRAINING_WASM } from './batch_norm_training_wasm.js';
 
 /**
- * The full-size passes of batch norm in training (`batchNormInTraining`) as SIMD loops
- * (batch_norm_training.wat) on the wasm backend, where tf ops take two to four kernels each and
- * write their intermediate tensors out:
- * - BatchNormCentre: x - mean and the per-channel sums of its squares (the variance), one pass;
- * - BatchNormGradientSums: the per-channel sums of dy and of dy * (x - mean), one read of both;
- * - BatchNormInputGradient: the input gradient, a per-channel map of dy and x - mean, one pass.
- * They run on the calling thread, so every value is computed in the same order whatever the thread
- * count. Split over the backend's threads they were slower: by channels, two threads wrote halves
- * of the same cache lines (a row of 16 channels is one line), and the centring of a [128, 32, 32,
- * 16] tensor took 2.7 ms against 0.5 on one thread; by rows, the input gradient gained nothing
- * alone and lost in a training step (see elementwise_loops.ts).
+ * Batch norm in training (`batchNormInTraining`) as two kernels of SIMD loops
+ * (batch_norm_training.wat) on the wasm backend, where tf ops take a dozen kernels a layer each
+ * way, most of them on [C] tensors, and write intermediate tensors out:
+ * - BatchNormTraining: the batch's mean, variance and 1 / sqrt(variance + epsilon) and the
+ *   normalized output, in three passes over x;
+ * - BatchNormTrainingGradient: the gradients by x, gamma and beta, in two passes over dy and x.
+ * The gradient reads x and the mean, not a saved x - mean: one tensor less written in the forward
+ * pass. They run on the calling thread, so every value is computed in the same order whatever the
+ * thread count. Split over the backend's threads they were slower: by channels, two threads wrote
+ * halves of the same cache lines (a row of 16 channels is one line), and the centring of a [128,
+ * 32, 32, 16] tensor took 2.7 ms against 0.5 on one thread; by rows, the input gradient gained
+ * nothing alone and lost in a training step (see elementwise_loops.ts).
  */
 
-export const BATCH_NORM_CENTRE = 'BatchNormCentre';
-export const BATCH_NORM_SUMS = 'BatchNormGradientSums';
-export const BATCH_NORM_INPUT_GRADIENT = 'BatchNormInputGradient';
+export const BATCH_NORM_TRAINING = 'BatchNormTraining';
+export const BATCH_NORM_TRAINING_GRADIENT = 'BatchNormTrainingGradient';
+export const MOVING_AVERAGES = 'BatchNormMovingAverages';
 
 interface Loops {
-  centre(...args: number[]): void;
-  sums(...args: number[]): void;
-  inputGradient(...args: number[]): void;
+  forward(...args: number[]): void;
+  gradient(...args: number[]): void;
 }
 
 const loops = new WasmLoops<Loops>(BATCH_NORM_TRAINING_WASM, BATCH_NORM_TRAINING_SHARED_WASM);
@@ -53,53 +53,81 @@ export function canFuseBatchNorm(x: Tensor): boolean {
 
 type Info = tf.TensorInfo;
 
-const rowsAndChannels = (x: Info) => {
+/** The loops' arguments: [rows, channels] of `x`, and heap offsets. */
+function layout(backend: BackendWasm, x: Info) {
   const channels = x.shape[x.shape.length - 1];
-  return [tf.util.sizeFromShape(x.shape) / channels, channels];
-};
-
-/** Inputs x ([..., C]) and mean ([C]); outputs x - mean and the per-channel sums of its squares ([C]). */
-function centre({ inputs: { x, mean }, backend }: WasmKernelArgs): Info[] {
-  const [rows, channels] = rowsAndChannels(x);
-  const scratch = new Scratch(backend);
-  const partial = scratch.output([channels]);
-  const centred = backend.makeOutput(x.shape, 'float32');
-  const squareSum = backend.makeOutput([channels], 'float32');
-  const at = (t: Info) => heapPointer(backend, t);
-  loops.run(backend, 'centre', [
-    [[at(x), at(mean), at(centred), at(partial), at(squareSum), rows, channels]],
-  ]);
-  scratch.finish(centred);
-  return [centred, squareSum];
+  return {
+    rows: tf.util.sizeFromShape(x.shape) / channels,
+    channels,
+    at: (t: Info) => heapPointer(backend, t),
+  };
 }
 
-/** Inputs dy and centred ([..., C]); outputs sum(dy) and sum(dy * centred) over all axes but the last, [C] each. */
-function sums({ inputs: { dy, centred }, backend }: WasmKernelArgs): Info[] {
-  const [rows, channels] = rowsAndChannels(dy);
+/** Inputs x ([..., C]), gamma and beta ([C]), attribute epsilon; outputs y, mean, variance, inverseDeviation. */
+function forward({ inputs: { x, gamma, beta }, backend, attrs }: WasmKernelArgs): Info[] {
+  const { rows, channels, at } = layout(backend, x);
   const scratch = new Scratch(backend);
-  const partial = scratch.output([2 * channels]);
-  const outputs = [0, 1].map(() => backend.makeOutput([channels], 'float32'));
-  const at = (t: Info) => heapPointer(backend, t);
-  loops.run(backend, 'sums', [
-    [[at(dy), at(centred), at(partial), at(outputs[0]), at(outputs[1]), rows, channels]],
+  const rowsOfScratch = scratch.output([2 * channels]);
+  const y = backend.makeOutput(x.shape, 'float32');
+  const statistics = [0, 1, 2].map(() => backend.makeOutput([channels], 'float32'));
+  loops.run(backend, 'forward', [
+    [
+      [
+        at(x),
+        at(gamma),
+        at(beta),
+        at(rowsOfScratch),
+        at(y),
+        ...statistics.map(at),
+        rows,
+        channels,
+        attrs!.epsilon as number,
+      ],
+    ],
   ]);
-  scratch.finish(outputs[0]);
+  scratch.finish(y);
+  return [y, ...statistics];
+}
+
+/** Inputs dy, x ([..., C]), mean, gamma, inverseDeviation ([C]); outputs dx, dGamma, dBeta. */
+function gradient({ inputs: { dy, x, mean, gamma, inverseDeviation }, backend }: WasmKernelArgs): Info[] {
+  const { rows, channels, at } = layout(backend, dy);
+  const scratch = new Scratch(backend);
+  const rowsOfScratch = scratch.output([6 * channels]);
+  const dx = backend.makeOutput(dy.shape, 'float32');
+  const [dGamma, dBeta] = [0, 1].map(() => backend.makeOutput([channels], 'float32'));
+  loops.run(backend, 'gradient', [
+    [[...[dy, x, mean, gamma, inverseDeviation, rowsOfScratch, dx, dGamma, dBeta].map(at), rows, channels]],
+  ]);
+  scratch.finish(dx);
+  return [dx, dGamma, dBeta];
+}
+
+/**
+ * Inputs movingMean, movingVariance, mean and variance ([C]), attribute momentum; outputs
+ * moving - (moving - batch) * (1 - momentum) for the mean and the variance, rounded to float32 after
+ * each operation as tf's Sub, Multiply and Sub compute it (a float32 operation is its float64
+ * result rounded). One kernel instead of six a layer: on [C] tensors the engine's work per kernel
+ * is all there is.
+ */
+function movingAverages({ inputs, backend, attrs }: WasmKernelArgs): Info[] {
+  const weight = Math.fround(1 - (attrs!.momentum as number));
+  const pairs = [
+    [inputs.movingMean, inputs.mean],
+    [inputs.movingVariance, inputs.variance],
+  ];
+  const outputs = pairs.map(([moving]) => backend.makeOutput(moving.shape, 'float32'));
+  pairs.forEach(([moving, batch], k) => {
+    const [old, value, out] = [moving, batch, outputs[k]].map((t) => backend.typedArrayFromHeap(t));
+    for (let i = 0; i < out.length; i++) {
+      out[i] = old[i] - Math.fround(Math.fround(old[i] - value[i]) * weight);
+    }
+  });
   return outputs;
 }
 
-/** Inputs dy, centred ([..., C]) and a, b, d ([C]); output dy * a + centred * b + d. */
-function inputGradient({ inputs: { dy, centred, a, b, d }, backend }: WasmKernelArgs): Info {
-  const [rows, channels] = rowsAndChannels(dy);
-  const out = backend.makeOutput(dy.shape, 'float32');
-  const at = (t: Info) => heapPointer(backend, t);
-  loops.run(backend, 'inputGradient', [
-    [[at(dy), at(centred), at(a), at(b), at(d), at(out), rows, channels]],
-  ]);
-  return out;
-}
-
 export function registerBatchNormKernels(): void {
-  overrideWasmKernel(BATCH_NORM_CENTRE, () => centre);
-  overrideWasmKernel(BATCH_NORM_SUMS, () => sums);
-  overrideWasmKernel(BATCH_NORM_INPUT_GRADIENT, () => inputGradient);
+  overrideWasmKernel(MOVING_AVERAGES, () => movingAverages);
+  overrideWasmKernel(BATCH_NORM_TRAINING, () => forward);
+  overrideWasmKernel(BATCH_NORM_TRAINING_GRADIENT, () => gradient);
 }

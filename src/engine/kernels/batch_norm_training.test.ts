@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, type Tensor } from '../tf.js';
 import { initBackend } from '../backend.js';
-import { batchNormInTraining } from './batch_norm_training.js';
-import { BATCH_NORM_CENTRE, BATCH_NORM_INPUT_GRADIENT, BATCH_NORM_SUMS } from './batch_norm_kernels.js';
+import { batchNormInTraining, movingAverages } from './batch_norm_training.js';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRADIENT, MOVING_AVERAGES } from './batch_norm_kernels.js';
 import { assertClose, assertWasmMatchesCpu } from '../../../test/support/backends.js';
 
 const EPSILON = 1e-3;
@@ -106,10 +106,48 @@ test('on wasm, the loops run where channels are a multiple of 4, and tf ops else
     [600, 8],
   ]) {
     const names = await kernels(shape);
-    for (const loop of [BATCH_NORM_CENTRE, BATCH_NORM_SUMS, BATCH_NORM_INPUT_GRADIENT]) {
+    for (const loop of [BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRADIENT]) {
       assert.ok(names.has(loop), `[${shape}]: ${loop} ran`);
     }
   }
   const names = await kernels([4, 8, 8, 19]);
-  assert.ok(!names.has(BATCH_NORM_CENTRE) && !names.has(BATCH_NORM_SUMS), '19 channels: tf ops');
+  assert.ok(
+    !names.has(BATCH_NORM_TRAINING) && !names.has(BATCH_NORM_TRAINING_GRADIENT),
+    '19 channels: tf ops',
+  );
+});
+
+test("on wasm, the moving averages' kernel computes tfjs-layers' ops bit for bit", async () => {
+  await initBackend('wasm');
+  for (const [channels, momentum] of [
+    [16, 0.9],
+    [7, 0.99],
+    [33, 0.37],
+  ]) {
+    tf.tidy(() => {
+      const values = [1, 2, 3, 4].map((seed) => tf.randomNormal([channels], 0, 3, 'float32', seed));
+      const layers = (moving: Tensor, value: Tensor) =>
+        tf.sub(moving, tf.mul(tf.sub(moving, value), 1 - momentum));
+      const [mean, variance] = movingAverages(values[0], values[1], values[2], values[3], momentum);
+      assert.deepEqual(
+        mean.dataSync(),
+        layers(values[0], values[2]).dataSync(),
+        `mean, ${channels} channels`,
+      );
+      assert.deepEqual(
+        variance.dataSync(),
+        layers(values[1], values[3]).dataSync(),
+        `variance, ${channels} channels`,
+      );
+    });
+  }
+  const values = [1, 2, 3, 4].map((seed) => tf.randomNormal([8], 0, 1, 'float32', seed));
+  const profile = await tf.profile(() =>
+    tf.dispose(movingAverages(values[0], values[1], values[2], values[3], 0.9)),
+  );
+  assert.deepEqual(
+    profile.kernels.map((k) => k.name),
+    [MOVING_AVERAGES],
+  );
+  tf.dispose(values);
 });

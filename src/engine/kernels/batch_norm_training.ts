@@ -1,9 +1,9 @@
 import { tf, type Tensor } from '../tf.js';
 import {
-  BATCH_NORM_CENTRE,
-  BATCH_NORM_INPUT_GRADIENT,
-  BATCH_NORM_SUMS,
+  BATCH_NORM_TRAINING,
+  BATCH_NORM_TRAINING_GRADIENT,
   canFuseBatchNorm,
+  MOVING_AVERAGES,
 } from './batch_norm_kernels.js';
 
 /**
@@ -12,9 +12,7 @@ import {
  * a training step records about a dozen kernels per layer and differentiates each of them: the
  * moments' gradients alone tile and multiply full tensors several times. Here the tape holds one
  * node, and the gradient is two per-channel sums and one element-wise map. On the wasm backend
- * the statistics take two passes over x (the mean, then x - mean with the sums of its squares),
- * the normalization one, and the gradient two (SIMD loops of batch_norm_kernels.ts and the kernel
- * pack's per-channel kernels); other backends run tf ops.
+ * each direction is one kernel of SIMD loops (batch_norm_kernels.ts); other backends run tf ops.
  */
 
 export interface BatchStatistics {
@@ -50,24 +48,24 @@ export function batchNormInTraining(
   let statistics: [Tensor, Tensor] | undefined;
   const normalize = tf.customGrad((input, scale, offset, save) => {
     const [xs, g, b] = [input, scale, offset] as Tensor[];
-    const mean = tf.mean(xs, axes);
-    let centred: Tensor;
-    let variance: Tensor;
-    if (fused) {
-      const [deviations, squareSum] = tf.engine().runKernel(BATCH_NORM_CENTRE, { x: xs, mean }) as Tensor[];
-      [centred, variance] = [deviations, tf.div(squareSum, count)];
-    } else {
-      centred = tf.sub(xs, mean);
-      variance = tf.mean(tf.square(centred), axes);
-    }
-    const inverseDeviation = tf.rsqrt(tf.add(variance, epsilon));
+    const [value, mean, variance, inverseDeviation] = fused
+      ? (tf.engine().runKernel(BATCH_NORM_TRAINING, { x: xs, gamma: g, beta: b }, { epsilon }) as Tensor[])
+      : composedForward(xs, g, b, axes, epsilon);
     // The op runs in a tidy of its own: the statistics leave it kept, for the caller to dispose.
     statistics = [tf.keep(mean), tf.keep(variance)];
-    // Saved for the gradient in place of x: the gradient needs x only as x - mean.
-    (save as (tensors: Tensor[]) => void)([centred, g, inverseDeviation]);
+    (save as (tensors: Tensor[]) => void)([xs, mean, g, inverseDeviation]);
     return {
-      value: tf.batchNorm(xs, mean, variance, b, g, epsilon),
-      gradFunc: (dy: Tensor, saved: Tensor[]) => gradients(dy, saved, axes, count, fused),
+      value,
+      gradFunc: (dy: Tensor, [xSaved, meanSaved, gammaSaved, inverseSaved]: Tensor[]) =>
+        fused
+          ? (tf.engine().runKernel(BATCH_NORM_TRAINING_GRADIENT, {
+              dy,
+              x: xSaved,
+              mean: meanSaved,
+              gamma: gammaSaved,
+              inverseDeviation: inverseSaved,
+            }) as Tensor[])
+          : composedGradients(dy, xSaved, meanSaved, gammaSaved, inverseSaved, axes, count),
     };
   });
   const output = normalize(x, gamma, beta);
@@ -75,34 +73,60 @@ export function batchNormInTraining(
   return { output, mean, variance };
 }
 
+/** The output, mean, variance and 1 / sqrt(variance + epsilon), as tf.moments and tf.batchNorm compute them. */
+function composedForward(x: Tensor, gamma: Tensor, beta: Tensor, axes: number[], epsilon: number): Tensor[] {
+  const mean = tf.mean(x, axes);
+  const variance = tf.mean(tf.square(tf.sub(x, mean)), axes);
+  const inverseDeviation = tf.rsqrt(tf.add(variance, epsilon));
+  return [tf.batchNorm(x, mean, variance, beta, gamma, epsilon), mean, variance, inverseDeviation];
+}
+
 /**
  * With xhat = (x - mean) / sigma: dbeta = sum(dy), dgamma = sum(dy * xhat) and
  * dx = gamma / sigma * (dy - dbeta / N - xhat * dgamma / N), written as one per-channel map of dy
- * and x - mean.
+ * and x - mean (the wasm loops compute the same).
  */
-function gradients(
+function composedGradients(
   dy: Tensor,
-  [centred, gamma, inverseDeviation]: Tensor[],
+  x: Tensor,
+  mean: Tensor,
+  gamma: Tensor,
+  inverseDeviation: Tensor,
   axes: number[],
   count: number,
-  fused: boolean,
 ): Tensor[] {
-  const [dySum, centredSum] = fused
-    ? (tf.engine().runKernel(BATCH_NORM_SUMS, { dy, centred }) as Tensor[])
-    : [tf.sum(dy, axes), tf.sum(tf.mul(dy, centred), axes)];
+  const centred = tf.sub(x, mean);
+  const [dySum, centredSum] = [tf.sum(dy, axes), tf.sum(tf.mul(dy, centred), axes)];
   const dyScale = tf.mul(gamma, inverseDeviation);
   const centredScale = tf.neg(
     tf.div(tf.mul(tf.mul(dyScale, tf.square(inverseDeviation)), centredSum), count),
   );
   const shift = tf.neg(tf.div(tf.mul(dyScale, dySum), count));
-  const dx = fused
-    ? (tf.engine().runKernel(BATCH_NORM_INPUT_GRADIENT, {
-        dy,
-        centred,
-        a: dyScale,
-        b: centredScale,
-        d: shift,
-      }) as Tensor)
-    : tf.add(tf.mul(dy, dyScale), tf.add(tf.mul(centred, centredScale), shift));
+  const dx = tf.add(tf.add(tf.mul(dy, dyScale), tf.mul(centred, centredScale)), shift);
   return [dx, tf.mul(centredSum, inverseDeviation), dySum];
+}
+
+/**
+ * The moving averages of a batch norm layer after a batch: moving - (moving - batch) * (1 -
+ * momentum) for the mean and the variance, as tfjs-layers computes them op by op (the same bits;
+ * one kernel on wasm).
+ */
+export function movingAverages(
+  movingMean: Tensor,
+  movingVariance: Tensor,
+  mean: Tensor,
+  variance: Tensor,
+  momentum: number,
+): [Tensor, Tensor] {
+  if (tf.getBackend() === 'wasm') {
+    return tf
+      .engine()
+      .runKernel(MOVING_AVERAGES, { movingMean, movingVariance, mean, variance }, { momentum }) as [
+      Tensor,
+      Tensor,
+    ];
+  }
+  const average = (moving: Tensor, value: Tensor) =>
+    tf.sub(moving, tf.mul(tf.sub(moving, value), 1 - momentum));
+  return [average(movingMean, mean), average(movingVariance, variance)];
 }
