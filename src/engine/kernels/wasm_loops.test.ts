@@ -7,7 +7,7 @@ import { CONV_FILTER_GRADIENT_SHARED_WASM, CONV_FILTER_GRADIENT_WASM } from './c
 import { BATCH_NORM_TRAINING_SHARED_WASM, BATCH_NORM_TRAINING_WASM } from './batch_norm_training_wasm.js';
 import { ELEMENTWISE_SHARED_WASM, ELEMENTWISE_WASM } from './elementwise_wasm.js';
 import { SIMD_PEAK_SHARED_WASM, SIMD_PEAK_WASM } from '../../bench/simd_peak_wasm.js';
-import { splitEvenly } from './wasm_loops.js';
+import { splitShrinking } from './wasm_loops.js';
 
 const committed: Record<string, [unshared: string, shared: string]> = {
   OPTIMIZER_UPDATES: [OPTIMIZER_UPDATES_WASM, OPTIMIZER_UPDATES_SHARED_WASM],
@@ -41,19 +41,25 @@ for (const { wat, constant } of WAT_MODULES) {
   });
 }
 
-test('splitEvenly gives contiguous ranges differing by at most one, never an empty one', () => {
-  assert.deepEqual(splitEvenly(7, 2), [
-    [0, 3],
-    [3, 4],
+test('splitShrinking gives contiguous ranges, each a fraction of what is left, the last of one item', () => {
+  assert.deepEqual(
+    splitShrinking(128, 1 / 4).map(([, count]) => count),
+    [32, 24, 18, 14, 10, 8, 6, 4, 3, 3, 2, 1, 1, 1, 1],
+  );
+  assert.deepEqual(splitShrinking(7, 1 / 2), [
+    [0, 4],
+    [4, 2],
+    [6, 1],
   ]);
-  assert.deepEqual(splitEvenly(7, 3), [
-    [0, 2],
-    [2, 2],
-    [4, 3],
-  ]);
-  assert.deepEqual(splitEvenly(2, 3), [
-    [0, 1],
-    [1, 1],
-  ]);
-  assert.deepEqual(splitEvenly(5, 1), [[0, 5]]);
+  assert.deepEqual(splitShrinking(1, 1 / 4), [[0, 1]]);
+  assert.deepEqual(splitShrinking(0, 1 / 4), []);
+  for (const items of [1, 5, 32, 129]) {
+    const ranges = splitShrinking(items, 1 / 4);
+    ranges.forEach(([first, count], k) => {
+      assert.equal(first, k === 0 ? 0 : ranges[k - 1][0] + ranges[k - 1][1], `${items}: contiguous`);
+      assert.ok(count >= 1 && (k === 0 || count <= ranges[k - 1][1]), `${items}: shrinking, none empty`);
+    });
+    const [first, count] = ranges[ranges.length - 1];
+    assert.equal(first + count, items, `${items}: every item`);
+  }
 });

@@ -56,15 +56,17 @@ export const loopThreadsOf = (backend: BackendWasm): LoopThreads | undefined => 
 export const loopThreadCount = (backend: BackendWasm): number => 1 + (loopThreads.get(backend)?.count ?? 0);
 
 /**
- * `items` split into at most `parts` contiguous ranges [first, count] whose sizes differ by at
- * most one, none empty.
+ * `items` split into contiguous ranges [first, count] that shrink as they go: each takes
+ * `fraction` of the items left (at least one). Threads that claim them in order finish nearly
+ * together, as the ranges claimed last, when one thread is done and waits for the others, are
+ * the smallest. The ranges depend on `items` and `fraction` alone.
  */
-export function splitEvenly(items: number, parts: number): [first: number, count: number][] {
+export function splitShrinking(items: number, fraction: number): [first: number, count: number][] {
   const ranges: [number, number][] = [];
-  const n = Math.min(items, parts);
-  for (let i = 0; i < n; i++) {
-    const first = Math.floor((i * items) / n);
-    ranges.push([first, Math.floor(((i + 1) * items) / n) - first]);
+  for (let first = 0; first < items;) {
+    const count = Math.max(1, Math.ceil((items - first) * fraction));
+    ranges.push([first, count]);
+    first += count;
   }
   return ranges;
 }
