@@ -87,7 +87,8 @@ export class FusedBatchNormalization extends tf.layers.Layer {
       );
       movingMean.write(averages[0]);
       movingVariance.write(averages[1]);
-      tf.dispose([mean, variance, ...averages]);
+      // The batch's statistics were kept out of batchNormInTraining's scope; the averages are this tidy's.
+      tf.dispose([mean, variance]);
       return output;
     });
   }

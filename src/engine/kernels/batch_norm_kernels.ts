@@ -93,7 +93,7 @@ function forward({ inputs: { x, gamma, beta }, backend, attrs }: WasmKernelArgs)
 function gradient({ inputs: { dy, x, mean, gamma, inverseDeviation }, backend }: WasmKernelArgs): Info[] {
   const { rows, channels, at } = layout(backend, dy);
   const scratch = new Scratch(backend);
-  const rowsOfScratch = scratch.output([6 * channels]);
+  const rowsOfScratch = scratch.output([7 * channels]);
   const dx = backend.makeOutput(dy.shape, 'float32');
   const [dGamma, dBeta] = [0, 1].map(() => backend.makeOutput([channels], 'float32'));
   loops.run(backend, 'gradient', [

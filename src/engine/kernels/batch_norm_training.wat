@@ -34,6 +34,16 @@
         (local.set $c (i32.add (local.get $c) (i32.const 16)))
         (br $lanes))))
 
+  ;; After a row: counts it in its block of 32 and, at the block's end, flushes `partial` into
+  ;; `total` (`bytes`). Returns the rows left in the block.
+  (func $endRow (param $block i32) (param $partial i32) (param $total i32) (param $bytes i32) (result i32)
+    (local.set $block (i32.sub (local.get $block) (i32.const 1)))
+    (if (i32.eqz (local.get $block))
+      (then
+        (call $flush (local.get $partial) (local.get $total) (local.get $bytes))
+        (local.set $block (i32.const 32))))
+    (local.get $block))
+
   ;; values[c] = values[c] / count over `bytes`: sums to means.
   (func $divide (param $values i32) (param $count i32) (param $bytes i32)
     (local $c i32) (local $divisor v128)
@@ -67,11 +77,8 @@
             (br $lanes)))
         (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
         (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
-        (local.set $block (i32.sub (local.get $block) (i32.const 1)))
-        (if (i32.eqz (local.get $block))
-          (then
-            (call $flush (local.get $partial) (local.get $total) (local.get $rowBytes))
-            (local.set $block (i32.const 32))))
+        (local.set $block
+          (call $endRow (local.get $block) (local.get $partial) (local.get $total) (local.get $rowBytes)))
         (br $row)))
     (call $flush (local.get $partial) (local.get $total) (local.get $rowBytes)))
 
@@ -102,24 +109,21 @@
             (br $lanes)))
         (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
         (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
-        (local.set $block (i32.sub (local.get $block) (i32.const 1)))
-        (if (i32.eqz (local.get $block))
-          (then
-            (call $flush (local.get $partial) (local.get $total) (local.get $rowBytes))
-            (local.set $block (i32.const 32))))
+        (local.set $block
+          (call $endRow (local.get $block) (local.get $partial) (local.get $total) (local.get $rowBytes)))
         (br $row)))
     (call $flush (local.get $partial) (local.get $total) (local.get $rowBytes)))
 
-  ;; dySum[c] = sum over r of dy[r, c]; productSum[c] = sum over r of dy[r, c] * (x[r, c] - mean[c])
-  ;; (`partial`: two rows of scratch).
+  ;; totals[c] = sum over r of dy[r, c] and totals[width + c] = sum over r of
+  ;; dy[r, c] * (x[r, c] - mean[c]) (`partial`: two rows of scratch, as `totals`).
   (func $gradientSums
-    (param $dy i32) (param $x i32) (param $mean i32) (param $partial i32) (param $dySum i32)
-    (param $productSum i32) (param $rows i32) (param $rowBytes i32)
-    (local $products i32) (local $block i32) (local $c i32) (local $d v128)
+    (param $dy i32) (param $x i32) (param $mean i32) (param $partial i32) (param $totals i32)
+    (param $rows i32) (param $rowBytes i32)
+    (local $products i32) (local $bothBytes i32) (local $block i32) (local $c i32) (local $d v128)
     (local.set $products (i32.add (local.get $partial) (local.get $rowBytes)))
-    (call $zero (local.get $dySum) (local.get $rowBytes))
-    (call $zero (local.get $productSum) (local.get $rowBytes))
-    (call $zero (local.get $partial) (i32.shl (local.get $rowBytes) (i32.const 1)))
+    (local.set $bothBytes (i32.shl (local.get $rowBytes) (i32.const 1)))
+    (call $zero (local.get $totals) (local.get $bothBytes))
+    (call $zero (local.get $partial) (local.get $bothBytes))
     (local.set $block (i32.const 32))
     (block $done
       (loop $row
@@ -144,15 +148,10 @@
         (local.set $dy (i32.add (local.get $dy) (local.get $rowBytes)))
         (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
         (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
-        (local.set $block (i32.sub (local.get $block) (i32.const 1)))
-        (if (i32.eqz (local.get $block))
-          (then
-            (call $flush (local.get $partial) (local.get $dySum) (local.get $rowBytes))
-            (call $flush (local.get $products) (local.get $productSum) (local.get $rowBytes))
-            (local.set $block (i32.const 32))))
+        (local.set $block
+          (call $endRow (local.get $block) (local.get $partial) (local.get $totals) (local.get $bothBytes)))
         (br $row)))
-    (call $flush (local.get $partial) (local.get $dySum) (local.get $rowBytes))
-    (call $flush (local.get $products) (local.get $productSum) (local.get $rowBytes)))
+    (call $flush (local.get $partial) (local.get $totals) (local.get $bothBytes)))
 
   ;; y, mean, variance (biased) and inverseDeviation = 1 / sqrt(variance + epsilon) of x, with
   ;; y[r, c] = (x[r, c] - mean[c]) * (gamma[c] * inverseDeviation[c]) + beta[c]. Three passes over
@@ -211,21 +210,23 @@
   ;; inverseDeviation and N = rows: dBeta = sum(dy), dGamma = sum(dy * xhat) and
   ;; dx = dy * a + (x - mean) * b + d, where a = gamma * inverseDeviation,
   ;; b = -(a * inverseDeviation^2 * sum(dy * (x - mean))) / N and d = -(a * dBeta) / N. Two passes
-  ;; over dy and x. `scratch`: six rows.
+  ;; over dy and x. `scratch`: seven rows.
   (func (export "gradient")
     (param $dy i32) (param $x i32) (param $mean i32) (param $gamma i32) (param $inverseDeviation i32)
     (param $scratch i32) (param $dx i32) (param $dGamma i32) (param $dBeta i32) (param $rows i32)
     (param $width i32)
-    (local $rowBytes i32) (local $productSum i32) (local $a i32) (local $b i32) (local $d i32)
-    (local $c i32) (local $end i32) (local $inverse v128) (local $scale v128) (local $count v128)
+    (local $rowBytes i32) (local $dySum i32) (local $productSum i32) (local $a i32) (local $b i32)
+    (local $d i32) (local $c i32) (local $end i32) (local $inverse v128) (local $scale v128)
+    (local $count v128) (local $sumOfDy v128)
     (local.set $rowBytes (i32.shl (local.get $width) (i32.const 2)))
-    (local.set $productSum (i32.add (local.get $scratch) (i32.shl (local.get $rowBytes) (i32.const 1))))
+    (local.set $dySum (i32.add (local.get $scratch) (i32.shl (local.get $rowBytes) (i32.const 1))))
+    (local.set $productSum (i32.add (local.get $dySum) (local.get $rowBytes)))
     (local.set $a (i32.add (local.get $productSum) (local.get $rowBytes)))
     (local.set $b (i32.add (local.get $a) (local.get $rowBytes)))
     (local.set $d (i32.add (local.get $b) (local.get $rowBytes)))
     (call $gradientSums
-      (local.get $dy) (local.get $x) (local.get $mean) (local.get $scratch) (local.get $dBeta)
-      (local.get $productSum) (local.get $rows) (local.get $rowBytes))
+      (local.get $dy) (local.get $x) (local.get $mean) (local.get $scratch) (local.get $dySum)
+      (local.get $rows) (local.get $rowBytes))
     (local.set $count (f32x4.splat (f32.convert_i32_u (local.get $rows))))
     (block $done
       (loop $lanes
@@ -241,11 +242,10 @@
                 (f32x4.mul (local.get $scale) (f32x4.mul (local.get $inverse) (local.get $inverse)))
                 (v128.load (i32.add (local.get $productSum) (local.get $c))))
               (local.get $count))))
+        (local.set $sumOfDy (v128.load (i32.add (local.get $dySum) (local.get $c))))
+        (v128.store (i32.add (local.get $dBeta) (local.get $c)) (local.get $sumOfDy))
         (v128.store (i32.add (local.get $d) (local.get $c))
-          (f32x4.neg
-            (f32x4.div
-              (f32x4.mul (local.get $scale) (v128.load (i32.add (local.get $dBeta) (local.get $c))))
-              (local.get $count))))
+          (f32x4.neg (f32x4.div (f32x4.mul (local.get $scale) (local.get $sumOfDy)) (local.get $count))))
         (v128.store (i32.add (local.get $dGamma) (local.get $c))
           (f32x4.mul (v128.load (i32.add (local.get $productSum) (local.get $c))) (local.get $inverse)))
         (local.set $c (i32.add (local.get $c) (i32.const 16)))
