@@ -34,16 +34,6 @@
         (local.set $c (i32.add (local.get $c) (i32.const 16)))
         (br $lanes))))
 
-  ;; After a row: counts it in its block of 32 and, at the block's end, flushes `partial` into
-  ;; `total` (`bytes`). Returns the rows left in the block.
-  (func $endRow (param $block i32) (param $partial i32) (param $total i32) (param $bytes i32) (result i32)
-    (local.set $block (i32.sub (local.get $block) (i32.const 1)))
-    (if (i32.eqz (local.get $block))
-      (then
-        (call $flush (local.get $partial) (local.get $total) (local.get $bytes))
-        (local.set $block (i32.const 32))))
-    (local.get $block))
-
   ;; values[c] = values[c] / count over `bytes`: sums to means.
   (func $divide (param $values i32) (param $count i32) (param $bytes i32)
     (local $c i32) (local $divisor v128)
@@ -77,8 +67,11 @@
             (br $lanes)))
         (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
         (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
-        (local.set $block
-          (call $endRow (local.get $block) (local.get $partial) (local.get $total) (local.get $rowBytes)))
+        (local.set $block (i32.sub (local.get $block) (i32.const 1)))
+        (if (i32.eqz (local.get $block))
+          (then
+            (call $flush (local.get $partial) (local.get $total) (local.get $rowBytes))
+            (local.set $block (i32.const 32))))
         (br $row)))
     (call $flush (local.get $partial) (local.get $total) (local.get $rowBytes)))
 
@@ -109,8 +102,11 @@
             (br $lanes)))
         (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
         (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
-        (local.set $block
-          (call $endRow (local.get $block) (local.get $partial) (local.get $total) (local.get $rowBytes)))
+        (local.set $block (i32.sub (local.get $block) (i32.const 1)))
+        (if (i32.eqz (local.get $block))
+          (then
+            (call $flush (local.get $partial) (local.get $total) (local.get $rowBytes))
+            (local.set $block (i32.const 32))))
         (br $row)))
     (call $flush (local.get $partial) (local.get $total) (local.get $rowBytes)))
 
@@ -148,8 +144,11 @@
         (local.set $dy (i32.add (local.get $dy) (local.get $rowBytes)))
         (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
         (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
-        (local.set $block
-          (call $endRow (local.get $block) (local.get $partial) (local.get $totals) (local.get $bothBytes)))
+        (local.set $block (i32.sub (local.get $block) (i32.const 1)))
+        (if (i32.eqz (local.get $block))
+          (then
+            (call $flush (local.get $partial) (local.get $totals) (local.get $bothBytes))
+            (local.set $block (i32.const 32))))
         (br $row)))
     (call $flush (local.get $partial) (local.get $totals) (local.get $bothBytes)))
 
